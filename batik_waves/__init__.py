@@ -1,0 +1,56 @@
+"""batik_waves: a generative art engine that turns brainwaves into Javanese batik.
+
+The road every user walks: recording → clean signal → band envelopes → motif
+parameters → pattern geometry → output. Public names are imported lazily, so the
+command line starts fast and heavy dependencies load only when used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("batik-waves")
+except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+    __version__ = "0+unknown"
+
+# public name -> module that defines it
+_API = {
+    "BatikWavesError": "errors",
+    "RecordingError": "errors",
+    "MotifError": "errors",
+    "RenderError": "errors",
+    "SourceError": "errors",
+    "BatikWavesWarning": "warnings_",
+    "read_recording": "eeg.read",
+    "clean": "eeg.clean",
+    "band_envelopes": "eeg.bands",
+    "Envelopes": "eeg.envelopes",
+    "BandSummary": "eeg.envelopes",
+    "DEFAULT_BANDS": "eeg.envelopes",
+    "Pattern": "motifs.pattern",
+    "Layer": "motifs.pattern",
+    "kawung": "motifs.kawung",
+    "parang": "motifs.parang",
+    "KawungParams": "motifs.kawung",
+    "ParangParams": "motifs.parang",
+    "render_recording": "job",
+    "render_video": "render.video",
+}
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):
+    try:
+        module = _API[name]
+    except KeyError:
+        raise AttributeError(f"module 'batik_waves' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

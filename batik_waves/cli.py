@@ -1,0 +1,157 @@
+"""The ``batik-waves`` command line: argument parsing only.
+
+Every subcommand is a thin call into the library. A :class:`BatikWavesError` becomes
+one line ``batik-waves: error: <what>: <why>`` on stderr and exit status 2; anything
+else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+
+from . import __version__
+from .errors import BatikWavesError
+
+__all__ = ["main"]
+
+PROG = "batik-waves"
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse with our one-line error format and exit status 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+# --------------------------------------------------------------------- helpers
+@contextlib.contextmanager
+def progress_bar(
+    total: float, *, desc: str, unit: str = "it", quiet: bool = False
+) -> Iterator[Callable[[float, float], None]]:
+    """Yield a ``progress(done, total)`` callback drawing a bar on a terminal.
+
+    Silent when *quiet* or when stderr is not a terminal.
+    """
+    if quiet or not sys.stderr.isatty():
+        yield lambda done, total=None: None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit=unit, leave=False, dynamic_ncols=True)
+
+    def update(done: float, new_total: float | None = None) -> None:
+        if new_total is not None and new_total != bar.total:
+            bar.total = new_total
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def _quiet_mne() -> None:
+    try:
+        import mne
+    except ImportError:  # pragma: no cover
+        return
+    mne.set_log_level("ERROR")
+
+
+# ------------------------------------------------------------------ commands
+# Each command has an ``_add_<name>(subparsers)`` that declares its options and sets
+# ``func`` to a ``_run_<name>(args) -> int``.
+
+
+def _add_bands(sub) -> None:
+    p = sub.add_parser(
+        "bands",
+        help="show a recording's band power per region (table, JSON, plot)",
+        description="Show each band's median amplitude and relative power per region.",
+        epilog="example: batik-waves bands recording.edf --plot bands.png",
+    )
+    p.add_argument("recording", nargs="?", help="EEG recording (default: the bundled sample)")
+    p.set_defaults(func=_not_built)
+
+
+def _add_render(sub) -> None:
+    p = sub.add_parser(
+        "render",
+        help="render batik (tile, cloth, sheet) from a recording",
+        description="Render kawung and parang batik from an EEG recording.",
+        epilog="example: batik-waves render recording.edf -m kawung --palette indigo",
+    )
+    p.add_argument("recordings", nargs="*", help="EEG recordings (default: the bundled sample)")
+    p.set_defaults(func=_not_built)
+
+
+def _add_video(sub) -> None:
+    p = sub.add_parser(
+        "video",
+        help="render a video whose motion follows the recording",
+        description="Render batik video for editors (H.264, ProRes 4444, WebM, PNG sequence).",
+        epilog="example: batik-waves video recording.edf -o batik.mov --fps 25",
+    )
+    p.add_argument("recording")
+    p.set_defaults(func=_not_built)
+
+
+def _add_sample(sub) -> None:
+    p = sub.add_parser(
+        "sample",
+        help="print the path of the bundled sample recording",
+        description="Print the path of the bundled sample recording.",
+        epilog="example: batik-waves bands $(batik-waves sample)",
+    )
+    p.set_defaults(func=_run_sample)
+
+
+def _run_sample(args) -> int:
+    from .eeg.simulate import sample_path
+
+    print(sample_path())
+    return 0
+
+
+def _not_built(args) -> int:
+    raise BatikWavesError(f"{args.command}: this command is not built yet")
+
+
+COMMANDS = (_add_bands, _add_render, _add_video, _add_sample)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        prog=PROG,
+        description="Turn brainwaves (EEG) into Javanese batik: kawung and parang.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
+    sub.required = True
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    warnings.showwarning = _show_warning
+    _quiet_mne()
+    try:
+        return int(args.func(args) or 0)
+    except BatikWavesError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

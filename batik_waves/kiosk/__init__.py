@@ -1,0 +1,1 @@
+"""The gallery kiosk (live input, browser page). Not built yet."""

@@ -1,0 +1,5 @@
+"""Renderers: Pattern → SVG, PNG, raw frames, video."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
