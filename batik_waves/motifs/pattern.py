@@ -106,7 +106,9 @@ class Layer:
     """One layer of a pattern: a name, a fill, an optional stroke, and its geometry.
 
     Polygons are filled with the even-odd rule (holes are holes); lines are only
-    stroked. ``stroke_width`` is in pixels.
+    stroked. ``stroke_width`` is in pixels. ``clip_to`` names an earlier layer whose
+    geometry clips this one (crackle veins drawn only inside the wax, say): renderers
+    clip while drawing, which is far cheaper than intersecting geometry.
     """
 
     name: str
@@ -115,6 +117,7 @@ class Layer:
     stroke: str | None = None
     stroke_width: float = 0.0
     opacity: float = 1.0
+    clip_to: str | None = None
 
     def __post_init__(self) -> None:
         check_color(self.fill, f"{self.name}.fill")
@@ -165,6 +168,13 @@ class Pattern:
         check_color(self.background, "background")
         lattice_vectors(self.width, self.height, self.repeat)
         object.__setattr__(self, "layers", tuple(self.layers))
+        seen: set[str] = set()
+        for lyr in self.layers:
+            if lyr.clip_to is not None and lyr.clip_to not in seen:
+                raise MotifError(
+                    f"layer {lyr.name!r} clips to {lyr.clip_to!r}, which is not an earlier layer"
+                )
+            seen.add(lyr.name)
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
 
     @property
