@@ -1,0 +1,848 @@
+"""Reading EEG recordings of any common format into an MNE Raw, in volts.
+
+:func:`read_recording` chooses a reader by the file's extension. Every format that
+:func:`mne.io.read_raw` reads is read lazily by MNE (memory stays bounded for huge
+files); formats MNE lacks (OpenBCI GUI raw text, muse-lsl and Mind Monitor CSV, a
+plain CSV, XDF) are read here into an :class:`mne.io.RawArray` with channel types,
+volts, sample rate, measurement date and marker annotations.
+
+Non-EEG channels (ECG, EOG, EMG, stimulus/status/marker, accelerometer, AUX, ear
+references such as ``A2-A1``) are typed as such, so the rest of the pipeline can
+leave them out by picking ``eeg``.
+
+Bad input of any kind raises :class:`~batik_waves.errors.RecordingError` with a
+one-line message ``"<path>: <reason>"``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import RecordingError
+from ..warnings_ import warn
+
+__all__ = ["SUPPORTED_EXTENSIONS", "infer_channel_types", "read_recording"]
+
+#: Formats read by MNE (lazily unless ``preload=True``): extension -> description.
+_MNE_EXTENSIONS: dict[str, str] = {
+    ".edf": "EDF/EDF+ (European Data Format)",
+    ".bdf": "BDF (BioSemi 24-bit)",
+    ".gdf": "GDF (General Data Format)",
+    ".vhdr": "BrainVision header (with its .eeg and .vmrk)",
+    ".ahdr": "BrainVision header (ahdr)",
+    ".set": "EEGLAB",
+    ".fif": "FIF (MNE / Neuromag)",
+    ".fif.gz": "FIF, gzipped",
+    ".cnt": "Neuroscan or ANT Neuro CNT",
+    ".eeg": "Nihon Kohden EEG (or BrainVision data beside its .vhdr)",
+    ".mff": "EGI MFF (folder)",
+    ".nxe": "Nexstim eXimia",
+    ".mefd": "MEF3 (folder)",
+    ".mat": "FieldTrip raw data",
+    ".data": "Nicolet",
+    ".nedf": "Neuroelectrics NEDF",
+    ".ns3": "Blackrock NSx",
+    ".lay": "Persyst",
+    ".cdt": "Curry 8",
+    ".cdt.dpa": "Curry 8 header",
+    ".cdt.cef": "Curry 8 events",
+    ".cef": "Curry events",
+    ".dap": "Curry 7",
+    ".rs3": "Curry 7",
+    ".dat": "Curry or BCI2000",
+    ".bin": "Artemis123 / FIL OPM",
+    ".sqd": "KIT/Yokogawa",
+    ".con": "KIT/Yokogawa",
+    ".ds": "CTF (folder)",
+    ".hdr": "NIRx",
+    ".snirf": "SNIRF",
+    ".asc": "EyeLink ASCII",
+}
+
+#: Formats read by batik_waves itself: extension -> description.
+_OWN_EXTENSIONS: dict[str, str] = {
+    ".txt": "OpenBCI GUI raw text ('%' header lines, then CSV in µV)",
+    ".csv": "muse-lsl CSV, Mind Monitor CSV, or plain CSV (time column + channels in µV)",
+    ".xdf": "XDF (Lab Streaming Layer; the EEG stream)",
+    ".xdfz": "XDF, gzipped",
+}
+
+#: Every extension :func:`read_recording` accepts, with a description.
+SUPPORTED_EXTENSIONS: dict[str, str] = dict(sorted({**_MNE_EXTENSIONS, **_OWN_EXTENSIONS}.items()))
+
+_FOLDER_FORMATS = (".mff", ".ds", ".mefd")
+
+# Rates that consumer and lab amplifiers use; an estimate within 1 % snaps to one.
+_NOMINAL_RATES = (
+    100.0,
+    125.0,
+    128.0,
+    160.0,
+    200.0,
+    220.0,
+    250.0,
+    256.0,
+    500.0,
+    512.0,
+    1000.0,
+    1024.0,
+    2000.0,
+    2048.0,
+    4096.0,
+)
+
+
+# ------------------------------------------------------------------ public API
+def read_recording(path: str | os.PathLike, *, preload: bool = False):
+    """Read an EEG recording into an MNE Raw object (volts).
+
+    Parameters
+    ----------
+    path : str | os.PathLike
+        The recording. The extension chooses the reader; see
+        :data:`SUPPORTED_EXTENSIONS`.
+    preload : bool
+        Load the data into memory now. By default formats MNE reads stay on disk
+        and are read block by block when asked (memory stays bounded for hours-long
+        files); CSV, OpenBCI text and XDF are always loaded.
+
+    Returns
+    -------
+    raw : mne.io.BaseRaw
+        The recording, with non-EEG channels typed (``ecg``, ``eog``, ``emg``,
+        ``stim``, ``misc``) and markers as annotations.
+
+    Raises
+    ------
+    RecordingError
+        ``"<path>: <reason>"`` for a missing path, a folder, an empty, truncated or
+        garbage file, an unknown extension, or a file without EEG channels.
+    """
+    path = Path(path)
+    ext = _extension(path)
+    if not path.exists():
+        raise RecordingError(f"{path}: no such file")
+    if path.is_dir():
+        if ext not in _FOLDER_FORMATS:
+            raise RecordingError(f"{path}: is a folder, not a recording file")
+    else:
+        try:
+            size = path.stat().st_size
+        except OSError as err:  # pragma: no cover - races, permissions
+            raise RecordingError(f"{path}: cannot be read: {err.strerror}") from err
+        if size == 0:
+            raise RecordingError(f"{path}: the file is empty")
+        if not os.access(path, os.R_OK):
+            raise RecordingError(f"{path}: permission denied")
+    if ext not in SUPPORTED_EXTENSIONS:
+        listed = ", ".join(SUPPORTED_EXTENSIONS)
+        what = f"unknown extension {ext!r}" if ext else "no file extension"
+        raise RecordingError(f"{path}: {what}; supported extensions are {listed}")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            raw = _dispatch(path, ext, preload)
+            _check_readable(raw)
+        except RecordingError:
+            raise
+        except MemoryError:
+            raise
+        except Exception as err:  # the reader boundary: MNE raises all kinds
+            raise RecordingError(f"{path}: {_describe_failure(ext, err)}") from err
+    for w in caught:
+        if issubclass(w.category, DeprecationWarning):
+            continue
+        warn(f"{path}: {_one_line(str(w.message))}", stacklevel=2)
+
+    if raw.n_times == 0:
+        raise RecordingError(f"{path}: the recording holds no samples")
+    types = raw.get_channel_types()
+    if "eeg" not in types:
+        found = ", ".join(f"{n} ({t})" for n, t in zip(raw.ch_names, types, strict=True))
+        raise RecordingError(f"{path}: no EEG channels (found {_shorten(found)})")
+    return raw
+
+
+def infer_channel_types(names: Sequence[str]) -> list[str]:
+    """Guess each channel's MNE type from its name; ``eeg`` when nothing else fits.
+
+    Examples
+    --------
+    >>> infer_channel_types(["EEG Fp1", "ECG ECG", "EEG A2-A1", "Status", "LEOG", "EXG3"])
+    ['eeg', 'ecg', 'misc', 'stim', 'eog', 'misc']
+    >>> infer_channel_types(["Accel Channel 0", "Right AUX", "EMG chin", "O1.."])
+    ['misc', 'misc', 'emg', 'eeg']
+    """
+    return [_type_from_name(n) for n in names]
+
+
+# ----------------------------------------------------------- channel typing
+_STIM_TOKENS = {"STATUS", "STI", "STIM", "TRIGGER", "TRIG", "MARKER", "MARKERS", "EVENT", "EVENTS"}
+_MISC_TOKENS = {
+    "ACC",
+    "ACCEL",
+    "ACCELEROMETER",
+    "GYRO",
+    "AUX",
+    "PHOTIC",
+    "SPO2",
+    "PULSE",
+    "HR",
+    "BATTERY",
+    "TEMP",
+    "TEMPERATURE",
+    "LIGHT",
+    "HSI",
+    "PPG",
+    "RESP",
+    "IBI",
+    "BURSTS",
+    "SUPPR",
+    "ANNOTATIONS",
+}
+_EAR_RE = re.compile(r"^(A1|A2|M1|M2)(-(A1|A2|M1|M2|REF|LE|AVG))?$")
+
+
+def _type_from_name(name: str) -> str:
+    upper = name.upper().strip().strip(".")
+    tokens = [t for t in re.split(r"[^A-Z0-9]+", upper) if t]
+    bare = re.sub(r"^EEG[\s_:-]*", "", upper)
+    for t in tokens:
+        if t.startswith(("ECG", "EKG")) or t.endswith(("ECG", "EKG")):
+            return "ecg"
+    for t in tokens:
+        if "EOG" in t:
+            return "eog"
+    for t in tokens:
+        if t.startswith("EMG") or t.endswith("EMG"):
+            return "emg"
+    if any(t in _STIM_TOKENS for t in tokens) or re.match(r"^STI\s?\d", upper):
+        return "stim"
+    if any(t in _MISC_TOKENS or t.startswith(("ACCEL", "GYRO", "AUX")) for t in tokens):
+        return "misc"
+    if re.fullmatch(r"EXG\d+", bare) or _EAR_RE.match(bare.replace(" ", "")):
+        return "misc"
+    return "eeg"
+
+
+def _retype_mne(raw) -> None:
+    """Type channels MNE left as ``eeg`` from their names (ECG, EOG, ears, ...)."""
+    types = raw.get_channel_types()
+    mapping = {}
+    for name, kind in zip(raw.ch_names, types, strict=True):
+        if kind == "eeg":
+            guess = _type_from_name(name)
+            if guess != "eeg":
+                mapping[name] = guess
+    if mapping:
+        raw.set_channel_types(mapping, on_unit_change="ignore", verbose="error")
+
+
+# ------------------------------------------------------------------ dispatch
+def _extension(path: Path) -> str:
+    name = path.name.lower()
+    for ext in sorted(SUPPORTED_EXTENSIONS, key=len, reverse=True):
+        if name.endswith(ext):
+            return ext
+    return path.suffix.lower()
+
+
+def _dispatch(path: Path, ext: str, preload: bool):
+    if ext == ".txt":
+        if _first_line(path).lstrip().startswith("%"):
+            return _read_openbci(path)
+        return _read_mne(path, preload)  # BOXY .txt
+    if ext == ".csv":
+        return _read_csv(path)
+    if ext in (".xdf", ".xdfz"):
+        return _read_xdf(path)
+    if ext == ".eeg":
+        header = _brainvision_header_for(path)
+        if header is not None:
+            return _read_mne(header, preload)
+    if ext in (".vhdr", ".ahdr"):
+        _check_brainvision(path)
+    return _read_mne(path, preload)
+
+
+def _read_mne(path: Path, preload: bool):
+    import mne
+
+    raw = mne.io.read_raw(path, preload=preload, verbose="error")
+    _retype_mne(raw)
+    return raw
+
+
+def _check_readable(raw) -> None:
+    """Touch the first and the last sample: a truncated file fails here, not later."""
+    n = raw.n_times
+    if n == 0:
+        return
+    picks = [0]
+    raw.get_data(picks=picks, start=0, stop=1)
+    raw.get_data(picks=picks, start=n - 1, stop=n)
+
+
+def _brainvision_header_for(path: Path) -> Path | None:
+    for suffix in (".vhdr", ".VHDR", ".ahdr"):
+        candidate = path.with_suffix(suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _check_brainvision(path: Path) -> None:
+    text = path.read_bytes()[:65536].decode("utf-8", errors="replace")
+    if "Brain Vision" not in text and "BrainVision" not in text:
+        raise RecordingError(f"{path}: not a BrainVision header (no 'Brain Vision' line)")
+    m = re.search(r"^\s*DataFile\s*=\s*(.+?)\s*$", text, flags=re.MULTILINE)
+    if m is None:
+        raise RecordingError(f"{path}: the BrainVision header names no DataFile")
+    data = path.parent / m.group(1)
+    if not data.is_file():
+        raise RecordingError(f"{path}: its data file {data.name} is missing")
+    if data.stat().st_size == 0:
+        raise RecordingError(f"{path}: its data file {data.name} is empty")
+
+
+def _describe_failure(ext: str, err: Exception) -> str:
+    what = SUPPORTED_EXTENSIONS.get(ext, ext).split(" (")[0]
+    detail = _one_line(str(err)) or type(err).__name__
+    if isinstance(err, UnicodeDecodeError):
+        detail = "not text (undecodable bytes)"
+    return f"not a readable {what} file: {_shorten(detail)}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _shorten(text: str, limit: int = 240) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _first_line(path: Path) -> str:
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    return head.decode("utf-8", errors="replace").splitlines()[0] if head else ""
+
+
+# ----------------------------------------------------------- building a Raw
+def _build_raw(
+    path: Path,
+    data: np.ndarray,
+    names: Sequence[str],
+    types: Sequence[str],
+    sfreq: float,
+    *,
+    meas_date: datetime | None = None,
+    markers: Sequence[tuple[float, str]] = (),
+    description: str = "",
+):
+    """A RawArray from (channels, samples) data already in SI units."""
+    import mne
+
+    names = _unique(names)
+    if not np.isfinite(sfreq) or sfreq <= 0:
+        raise RecordingError(f"{path}: cannot tell the sample rate ({sfreq!r} Hz)")
+    info = mne.create_info(list(names), float(sfreq), list(types), verbose="error")
+    raw = mne.io.RawArray(np.ascontiguousarray(data, dtype=np.float64), info, verbose="error")
+    if meas_date is not None:
+        raw.set_meas_date(meas_date)
+    if description:
+        raw.info["description"] = description
+    if markers:
+        onsets = [t for t, _ in markers]
+        descs = [d for _, d in markers]
+        raw.set_annotations(
+            mne.Annotations(onsets, [0.0] * len(onsets), descs, orig_time=raw.info["meas_date"])
+        )
+    return raw
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        n = n.strip() or "ch"
+        if n in seen:
+            seen[n] += 1
+            n = f"{n}-{seen[n]}"
+        seen.setdefault(n, 0)
+        out.append(n)
+    return out
+
+
+def _rate_from_times(path: Path, times: np.ndarray, *, unit: float = 1.0) -> float:
+    """Mean sample rate of a time column (in units of *unit* seconds), snapped."""
+    t = np.asarray(times, dtype=float) * unit
+    t = t[np.isfinite(t)]
+    if t.size < 2:
+        raise RecordingError(f"{path}: too few samples to tell the sample rate from the times")
+    span = t[-1] - t[0]
+    if not span > 0:
+        raise RecordingError(f"{path}: the time column does not increase")
+    dt = np.diff(t)
+    # Chunked streams (Muse over LSL) jitter by a few ms, even backwards; a real
+    # step back is a concatenation or a clock reset.
+    if dt.min() < -0.5:
+        raise RecordingError(
+            f"{path}: the time column goes backwards at row {int(dt.argmin()) + 2}"
+        )
+    rate = (t.size - 1) / span
+    for nominal in _NOMINAL_RATES:
+        if abs(rate - nominal) <= 0.01 * nominal:
+            rate = nominal
+            break
+    gaps = int(np.count_nonzero(dt > max(0.25, 10.0 / rate)))
+    if gaps:
+        warn(
+            f"{path}: {gaps} gap(s) in the time column; samples are taken as "
+            f"consecutive at {rate:g} Hz",
+            stacklevel=4,
+        )
+    return float(rate)
+
+
+def _epoch_date(seconds: float) -> datetime | None:
+    """A measurement date from a Unix time in seconds, if it looks like one."""
+    if not math.isfinite(seconds) or not (9.5e8 < seconds < 4.1e9):  # 2000..2100
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+# ------------------------------------------------------------- text tables
+def _sniff_delimiter(line: str) -> str:
+    counts = {d: line.count(d) for d in (",", "\t", ";")}
+    return max(counts, key=counts.__getitem__) if max(counts.values()) else ","
+
+
+def _to_float(cell: str) -> float:
+    cell = cell.strip()
+    if not cell:
+        return math.nan
+    try:
+        return float(cell)
+    except ValueError:
+        return math.nan
+
+
+def _read_table(path: Path, *, comment: str | None = None):
+    """(comment lines, header or None, rows of strings) of a delimited text file."""
+    raw_bytes = path.read_bytes()
+    if b"\x00" in raw_bytes[:65536]:
+        raise RecordingError(f"{path}: not a text file (binary content)")
+    text = raw_bytes.decode("utf-8-sig", errors="strict")
+    lines = text.splitlines()
+    comments = []
+    i = 0
+    while i < len(lines) and (not lines[i].strip() or (comment and lines[i].startswith(comment))):
+        if lines[i].strip():
+            comments.append(lines[i])
+        i += 1
+    body = lines[i:]
+    if not body:
+        raise RecordingError(f"{path}: no rows of data")
+    delim = _sniff_delimiter(body[0])
+    rows = [r for r in csv.reader(io.StringIO("\n".join(body)), delimiter=delim) if r]
+    first = rows[0]
+    numeric = sum(not math.isnan(_to_float(c)) for c in first)
+    header = None
+    if numeric < max(1, len(first) // 2):
+        header = [c.strip() for c in first]
+        rows = rows[1:]
+    return comments, header, rows
+
+
+def _columns(path: Path, rows: list[list[str]], indices: Sequence[int]) -> np.ndarray:
+    """Float array (len(indices), n_rows) of the given columns, NaN where blank."""
+    out = np.full((len(indices), len(rows)), np.nan)
+    for j, row in enumerate(rows):
+        n = len(row)
+        for k, i in enumerate(indices):
+            if i < n:
+                out[k, j] = _to_float(row[i])
+    return out
+
+
+def _require_numbers(path: Path, values: np.ndarray, what: str) -> None:
+    if values.size == 0 or not np.isfinite(values).any():
+        raise RecordingError(f"{path}: no numbers in the {what} columns")
+
+
+# ------------------------------------------------------------------ OpenBCI
+def _read_openbci(path: Path):
+    comments, header, rows = _read_table(path, comment="%")
+    meta = {}
+    for line in comments:
+        if "=" in line:
+            key, value = line.lstrip("%").split("=", 1)
+            meta[key.strip().lower()] = value.strip()
+    rate_text = meta.get("sample rate", "")
+    m = re.match(r"([0-9.]+)", rate_text)
+    if header is None:
+        n_ch = int(meta.get("number of channels", "8"))
+        width = max(len(r) for r in rows) if rows else 0
+        header = ["Sample Index"] + [f"EXG Channel {i}" for i in range(n_ch)]
+        header += [f"Accel Channel {i}" for i in range(3)]
+        header += [f"Other {i}" for i in range(width - len(header))]
+    if not rows:
+        raise RecordingError(f"{path}: no rows of data after the header")
+    lower = [h.lower() for h in header]
+    exg = [i for i, h in enumerate(lower) if h.startswith(("exg channel", "eeg channel"))]
+    if not exg:
+        raise RecordingError(f"{path}: no 'EXG Channel' columns in the OpenBCI header")
+    accel = [i for i, h in enumerate(lower) if h.startswith("accel")]
+    analog = [i for i, h in enumerate(lower) if h.startswith("analog")]
+    marker = [i for i, h in enumerate(lower) if h.startswith("marker")]
+    stamp = [i for i, h in enumerate(lower) if h == "timestamp"]
+
+    eeg = _columns(path, rows, exg)
+    _require_numbers(path, eeg, "EXG")
+    if m:
+        sfreq = float(m.group(1))
+    elif stamp:
+        sfreq = _rate_from_times(path, _columns(path, rows, stamp)[0], unit=1e-3)
+    else:
+        raise RecordingError(f"{path}: the OpenBCI header gives no sample rate")
+
+    data = [eeg * 1e-6]
+    names = [header[i] for i in exg]
+    types = ["eeg"] * len(exg)
+    for group in (accel, analog):
+        if group:
+            values = _columns(path, rows, group)
+            keep = [k for k in range(len(group)) if np.nanmax(values[k]) != np.nanmin(values[k])]
+            if group is accel:
+                keep = list(range(len(group)))  # accelerometer kept even when still
+            if keep:
+                data.append(values[keep])
+                names += [header[group[k]] for k in keep]
+                types += ["misc"] * len(keep)
+    markers: list[tuple[float, str]] = []
+    if marker:
+        values = np.nan_to_num(_columns(path, rows, marker[:1]))
+        data.append(values)
+        names.append(header[marker[0]])
+        types.append("stim")
+        markers = _markers_from_channel(values[0], sfreq)
+    meas_date = None
+    if stamp:
+        first = _columns(path, rows[:1], stamp)[0, 0]
+        meas_date = _epoch_date(first / 1e3)
+    board = meta.get("board", "")
+    return _build_raw(
+        path,
+        np.vstack(data),
+        names,
+        types,
+        sfreq,
+        meas_date=meas_date,
+        markers=markers,
+        description=f"OpenBCI GUI raw text {board}".strip(),
+    )
+
+
+def _markers_from_channel(values: np.ndarray, sfreq: float) -> list[tuple[float, str]]:
+    """(onset s, description) at each sample where a marker channel turns non-zero."""
+    v = np.nan_to_num(np.asarray(values, dtype=float))
+    prev = np.concatenate([[0.0], v[:-1]])
+    idx = np.flatnonzero((v != 0) & (v != prev))
+    return [(i / sfreq, _marker_text(v[i])) for i in idx]
+
+
+def _marker_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+# ---------------------------------------------------------------------- CSV
+def _read_csv(path: Path):
+    _comments, header, rows = _read_table(path, comment="#")
+    if header is None:
+        header = ["time"] + [f"ch{i}" for i in range(1, max(len(r) for r in rows))]
+    lower = [h.lower() for h in header]
+    if any(h.startswith("raw_") for h in lower):
+        return _read_mind_monitor(path, header, rows)
+    if (
+        lower
+        and lower[0] in ("timestamps", "timestamp")
+        and any(h in ("tp9", "af7", "af8", "tp10") for h in lower)
+    ):
+        return _read_muse_lsl(path, header, rows)
+    return _read_plain_csv(path, header, rows)
+
+
+def _read_muse_lsl(path: Path, header: list[str], rows: list[list[str]]):
+    lower = [h.lower() for h in header]
+    chans = [i for i in range(1, len(header)) if not lower[i].startswith("marker")]
+    marker = [i for i in range(1, len(header)) if lower[i].startswith("marker")]
+    times = _columns(path, rows, [0])[0]
+    values = _columns(path, rows, chans)
+    _require_numbers(path, values, "EEG")
+    sfreq = _rate_from_times(path, times)
+    names = [header[i] for i in chans]
+    types = ["misc" if "aux" in lower[i] else _type_from_name(header[i]) for i in chans]
+    data = [values * 1e-6]
+    markers: list[tuple[float, str]] = []
+    for i in marker:
+        mv = np.nan_to_num(_columns(path, rows, [i]))
+        data.append(mv)
+        names.append(header[i])
+        types.append("stim")
+        markers += _markers_from_channel(mv[0], sfreq)
+    markers.sort()
+    return _build_raw(
+        path,
+        np.vstack(data),
+        names,
+        types,
+        sfreq,
+        meas_date=_epoch_date(float(times[0])),
+        markers=markers,
+        description="muse-lsl CSV",
+    )
+
+
+def _parse_datetime(text: str) -> datetime | None:
+    text = text.strip()
+    for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
+
+
+def _read_mind_monitor(path: Path, header: list[str], rows: list[list[str]]):
+    lower = [h.lower() for h in header]
+    raw_cols = [i for i, h in enumerate(lower) if h.startswith("raw_")]
+    extra = [
+        i
+        for i, h in enumerate(lower)
+        if h.startswith(("aux_", "accelerometer_", "gyro_", "hsi_", "headbandon"))
+    ]
+    t_col = lower.index("timestamp") if "timestamp" in lower else None
+    el_col = lower.index("elements") if "elements" in lower else None
+
+    values = _columns(path, rows, raw_cols)
+    _require_numbers(path, values, "RAW_")
+    sample_rows = np.isfinite(values).any(axis=0)
+    stamps = []
+    if t_col is not None:
+        for r in rows:
+            stamps.append(_parse_datetime(r[t_col]) if t_col < len(r) else None)
+    if t_col is None or any(s is None for s in stamps):
+        raise RecordingError(f"{path}: Mind Monitor CSV without readable TimeStamp values")
+    secs = np.array([s.timestamp() for s in stamps])
+    t_samples = secs[sample_rows]
+    sfreq = _rate_from_times(path, t_samples)
+    t0 = t_samples[0]
+
+    data = [values[:, sample_rows] * 1e-6]
+    names = [header[i][4:] for i in raw_cols]
+    types = ["eeg"] * len(raw_cols)
+    if extra:
+        data.append(_columns(path, rows, extra)[:, sample_rows])
+        names += [header[i] for i in extra]
+        types += ["misc"] * len(extra)
+    markers = []
+    if el_col is not None:
+        for r, s in zip(rows, secs, strict=True):
+            if el_col < len(r) and r[el_col].strip():
+                markers.append((max(0.0, float(s - t0)), r[el_col].strip()))
+    return _build_raw(
+        path,
+        np.vstack(data),
+        names,
+        types,
+        sfreq,
+        meas_date=stamps[int(np.flatnonzero(sample_rows)[0])],
+        markers=markers,
+        description="Mind Monitor CSV",
+    )
+
+
+def _read_plain_csv(path: Path, header: list[str], rows: list[list[str]]):
+    if len(header) < 2:
+        raise RecordingError(f"{path}: a CSV needs a time column and at least one channel column")
+    if not rows:
+        raise RecordingError(f"{path}: no rows of data after the header")
+    t_name = header[0].lower()
+    unit = 1e-3 if re.search(r"(^|[^a-z])ms([^a-z]|$)|millisec", t_name) else 1.0
+    cols = list(range(1, len(header)))
+    values = _columns(path, rows, cols)
+    times = _columns(path, rows, [0])[0]
+    if not np.isfinite(times).any() and not np.isfinite(values).any():
+        raise RecordingError(f"{path}: no numbers in the CSV")
+    _require_numbers(path, values, "channel")
+    if not np.isfinite(times).all():
+        raise RecordingError(
+            f"{path}: the first column ({header[0]!r}) must be the time of each sample"
+        )
+    sfreq = _rate_from_times(path, times, unit=unit)
+    names = header[1:]
+    types = infer_channel_types(names)
+    scale = np.array([1.0 if t in ("stim", "misc") else 1e-6 for t in types])[:, None]
+    markers = []
+    for k, t in enumerate(types):
+        if t == "stim":
+            values[k] = np.nan_to_num(values[k])
+            markers += _markers_from_channel(values[k], sfreq)
+    markers.sort()
+    return _build_raw(
+        path,
+        values * scale,
+        names,
+        types,
+        sfreq,
+        meas_date=_epoch_date(float(times[0]) * unit),
+        markers=markers,
+        description="plain CSV (µV)",
+    )
+
+
+# ---------------------------------------------------------------------- XDF
+_XDF_TYPES = {
+    "eeg": "eeg",
+    "ecg": "ecg",
+    "eog": "eog",
+    "emg": "emg",
+    "misc": "misc",
+    "aux": "misc",
+    "acc": "misc",
+    "accel": "misc",
+    "gyro": "misc",
+    "stim": "stim",
+    "trigger": "stim",
+    "marker": "stim",
+    "markers": "stim",
+    "resp": "resp",
+}
+_XDF_UNITS = {
+    "microvolts": 1e-6,
+    "microvolt": 1e-6,
+    "uv": 1e-6,
+    "µv": 1e-6,
+    "μv": 1e-6,
+    "millivolts": 1e-3,
+    "mv": 1e-3,
+    "volts": 1.0,
+    "volt": 1.0,
+    "v": 1.0,
+    "nanovolts": 1e-9,
+    "nv": 1e-9,
+}
+
+
+def _first(d, key, default=None):
+    try:
+        value = d[key]
+    except (KeyError, TypeError):
+        return default
+    if isinstance(value, list):
+        return value[0] if value else default
+    return value
+
+
+def _read_xdf(path: Path):
+    import pyxdf
+
+    streams, header = pyxdf.load_xdf(str(path), verbose=False)
+    if not streams:
+        raise RecordingError(f"{path}: the XDF file holds no streams")
+
+    def is_numeric(s) -> bool:
+        return _first(s["info"], "channel_format", "") != "string"
+
+    def rate(s) -> float:
+        return float(_first(s["info"], "nominal_srate", 0) or 0)
+
+    eeg = [
+        s
+        for s in streams
+        if str(_first(s["info"], "type", "")).lower() == "eeg" and is_numeric(s) and rate(s) > 0
+    ]
+    if not eeg:
+        kinds = ", ".join(
+            f"{_first(s['info'], 'name', '?')} ({_first(s['info'], 'type', '?')})" for s in streams
+        )
+        raise RecordingError(f"{path}: no EEG stream in the XDF file (streams: {kinds})")
+    stream = max(eeg, key=lambda s: len(s["time_stamps"]))
+    info = stream["info"]
+    sfreq = rate(stream)
+    ts = np.asarray(stream["time_stamps"], dtype=float)
+    x = np.asarray(stream["time_series"], dtype=float)
+    if ts.size < 2 or x.ndim != 2:
+        raise RecordingError(f"{path}: the XDF EEG stream holds no samples")
+    order = np.argsort(ts, kind="stable")
+    ts, x = ts[order], x[order]
+    n_ch = x.shape[1]
+
+    labels, types, scales = [], [], []
+    chans = []
+    desc = _first(info, "desc")
+    if desc:
+        chs = _first(desc, "channels")
+        if chs:
+            chans = chs.get("channel", []) if hasattr(chs, "get") else []
+    for k in range(n_ch):
+        ch = chans[k] if k < len(chans) else {}
+        label = str(_first(ch, "label", "") or f"ch{k + 1}")
+        kind = str(_first(ch, "type", "") or "").lower()
+        mne_type = _XDF_TYPES.get(kind) or _type_from_name(label)
+        unit = str(_first(ch, "unit", "") or "").lower()
+        if mne_type in ("stim", "misc"):
+            scale = _XDF_UNITS.get(unit, 1.0)
+        else:
+            scale = _XDF_UNITS.get(unit, 1e-6)  # LSL EEG streams are µV by convention
+        labels.append(label)
+        types.append(mne_type)
+        scales.append(scale)
+
+    # Resample the irregular time stamps onto the nominal grid.
+    t0 = ts[0]
+    n_out = int(np.floor((ts[-1] - t0) * sfreq + 1e-6)) + 1
+    grid = t0 + np.arange(n_out) / sfreq
+    data = np.empty((n_ch, n_out))
+    for k in range(n_ch):
+        data[k] = np.interp(grid, ts, x[:, k]) * scales[k]
+
+    markers = []
+    for s in streams:
+        if s is stream:
+            continue
+        kind = str(_first(s["info"], "type", "")).lower()
+        if rate(s) == 0 and kind in ("markers", "marker", "events", "stim", ""):
+            for t, value in zip(s["time_stamps"], s["time_series"], strict=False):
+                text = value[0] if isinstance(value, list | tuple | np.ndarray) else value
+                if t0 <= t <= grid[-1]:
+                    markers.append((float(t - t0), str(text)))
+    meas_date = None
+    stamp = _first(_first(header, "info", {}), "datetime")
+    if stamp:
+        try:
+            meas_date = datetime.fromisoformat(str(stamp)).astimezone(UTC)
+        except ValueError:
+            meas_date = None
+    name = _first(info, "name", "")
+    return _build_raw(
+        path,
+        data,
+        labels,
+        types,
+        sfreq,
+        meas_date=meas_date,
+        markers=sorted(markers),
+        description=f"XDF stream {name}".strip(),
+    )
