@@ -155,7 +155,7 @@ def features(source: Envelopes | BandSummary) -> dict[str, float]:
     >>> from batik_waves.eeg.envelopes import Envelopes
     >>> data = np.ones((5, 1, 640)) * np.array([1, 1, 2, 1, 0.5])[:, None, None]
     >>> f = features(Envelopes.from_arrays(data, rate=64.0, ch_names=["O1"]))
-    >>> round(f["alpha"], 3), round(f["occipital_alpha"], 3), f["variability"]
+    >>> round(f["alpha"], 3), round(f["occipital_alpha"], 3), round(f["variability"], 6)
     (0.552, 0.552, 0.0)
     """
     if isinstance(source, Envelopes):
