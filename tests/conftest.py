@@ -22,3 +22,18 @@ def shared_file(relative: str) -> Path:
 def shared():
     """The ``shared_file`` helper as a fixture."""
     return shared_file
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/*.svg from the current renderer instead of comparing",
+    )
+
+
+@pytest.fixture
+def regen_golden(request):
+    """True when pytest runs with --regen-golden."""
+    return request.config.getoption("--regen-golden")
