@@ -91,7 +91,99 @@ def _add_render(sub) -> None:
         epilog="example: batik-waves render recording.edf -m kawung --palette indigo",
     )
     p.add_argument("recordings", nargs="*", help="EEG recordings (default: the bundled sample)")
-    p.set_defaults(func=_not_built)
+    p.add_argument(
+        "-m",
+        "--motif",
+        choices=("kawung", "parang", "all"),
+        default="all",
+        help="which motif to render (default: all)",
+    )
+    p.add_argument(
+        "-o", "--out", metavar="DIR", help="output folder (default: ./batik-out/<recording stem>/)"
+    )
+    p.add_argument("--variant", metavar="NAME", help="a named variant: picis, barong, ...")
+    p.add_argument(
+        "--palette",
+        metavar="NAME|#hex,...",
+        help="colourway name or hex colours ground,ink,fill,... (default: the mapping's choice)",
+    )
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--size", type=int, metavar="PX", help="tile side in pixels (default 2048)")
+    size.add_argument(
+        "--cm", type=float, metavar="CM", help="tile side in cm at --dpi (e.g. --dpi 300 --cm 20)"
+    )
+    p.add_argument("--dpi", type=float, metavar="N", help="print DPI in the PNGs (default 300)")
+    p.add_argument(
+        "--repeat",
+        choices=("block", "half-drop", "half-brick"),
+        help="how tiles are laid (default: the motif's own)",
+    )
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the maker's hand")
+    p.add_argument(
+        "--mapping",
+        metavar="FILE.toml|NAME",
+        help="mapping file or preset: default, calm, vivid, classic",
+    )
+    p.add_argument(
+        "--window", metavar="START:END", help="render only this stretch (seconds, e.g. 30:90)"
+    )
+    p.add_argument("--transparent", action="store_true", help="leave the ground transparent")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    p.set_defaults(func=_run_render)
+
+
+def _run_render(args) -> int:
+    from .job import _stem, check_options, render_recording
+
+    options = dict(
+        motif=args.motif,
+        variant=args.variant,
+        palette=args.palette,
+        size=args.size,
+        dpi=args.dpi,
+        cm=args.cm,
+        repeat=args.repeat,
+        seed=args.seed,
+        mapping=args.mapping,
+        window=args.window,
+        transparent=args.transparent,
+    )
+    check_options(**options)  # a bad option fails before anything is read
+    recordings = list(args.recordings) or [None]
+    if args.out is not None and len(recordings) > 1:
+        stems: dict[str, str] = {}
+        for rec in recordings:
+            other = stems.setdefault(_stem(rec), rec)
+            if other != rec:
+                raise BatikWavesError(
+                    f"{rec}: has the same name as {other}, and both would write into {args.out}; "
+                    f"render them into separate folders"
+                )
+    failed = 0
+    n = len(recordings)
+    with progress_bar(n, desc="render", unit="recording", quiet=args.quiet) as progress:
+        for i, rec in enumerate(recordings):
+            try:
+                paths = render_recording(
+                    rec,
+                    out=args.out,
+                    progress=lambda d, t, i=i: progress(i + (d / t if t else 0.0)),
+                    **options,
+                )
+            except BatikWavesError as err:
+                if n == 1:
+                    raise
+                print(f"{PROG}: error: {err}", file=sys.stderr)
+                failed += 1
+                continue
+            progress(i + 1)
+            if not args.quiet:
+                name = rec if rec is not None else "the bundled sample"
+                print(f"{name}: wrote {len(paths)} files to {paths[0].parent}/")
+    if failed:
+        print(f"{PROG}: error: {failed} of {n} recordings failed", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _add_video(sub) -> None:
