@@ -26,6 +26,7 @@ _API = {
     "read_recording": "eeg.read",
     "clean": "eeg.clean",
     "band_envelopes": "eeg.bands",
+    "envelopes_from_file": "eeg.bands",
     "Envelopes": "eeg.envelopes",
     "BandSummary": "eeg.envelopes",
     "DEFAULT_BANDS": "eeg.envelopes",
