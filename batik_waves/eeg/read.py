@@ -16,8 +16,10 @@ one-line message ``"<path>: <reason>"``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import logging
 import math
 import os
 import re
@@ -64,9 +66,6 @@ _MNE_EXTENSIONS: dict[str, str] = {
     ".sqd": "KIT/Yokogawa",
     ".con": "KIT/Yokogawa",
     ".ds": "CTF (folder)",
-    ".hdr": "NIRx",
-    ".snirf": "SNIRF",
-    ".asc": "EyeLink ASCII",
 }
 
 #: Formats read by batik_waves itself: extension -> description.
@@ -262,10 +261,17 @@ def _dispatch(path: Path, ext: str, preload: bool):
     if ext == ".txt":
         if _first_line(path).lstrip().startswith("%"):
             return _read_openbci(path)
-        return _read_mne(path, preload)  # BOXY .txt
+        try:
+            return _read_mne(path, preload)  # BOXY .txt
+        except Exception as err:
+            raise RecordingError(
+                f"{path}: not an OpenBCI GUI raw text file (no '%' header lines) "
+                "nor a readable BOXY file"
+            ) from err
     if ext == ".csv":
         return _read_csv(path)
     if ext in (".xdf", ".xdfz"):
+        _check_xdf_magic(path, ext)
         return _read_xdf(path)
     if ext == ".eeg":
         header = _brainvision_header_for(path)
@@ -273,15 +279,39 @@ def _dispatch(path: Path, ext: str, preload: bool):
             return _read_mne(header, preload)
     if ext in (".vhdr", ".ahdr"):
         _check_brainvision(path)
+    if ext in (".edf", ".bdf"):
+        _check_edf_size(path, 3 if ext == ".bdf" else 2)
     return _read_mne(path, preload)
 
 
 def _read_mne(path: Path, preload: bool):
     import mne
 
-    raw = mne.io.read_raw(path, preload=preload, verbose="error")
+    # Some MNE readers print progress (NSx); the library never prints.
+    with contextlib.redirect_stdout(io.StringIO()):
+        ext = _extension(path)
+        if ext == ".mat":
+            raw = mne.io.read_raw_fieldtrip(path, info=None)
+        elif ext == ".data":
+            raw = mne.io.read_raw_nicolet(path, ch_type="eeg", preload=preload, verbose="error")
+        else:
+            raw = mne.io.read_raw(path, preload=preload, verbose="error")
     _retype_mne(raw)
     return raw
+
+
+def _check_xdf_magic(path: Path, ext: str) -> None:
+    """pyxdf leaks an open file on a non-XDF file: check the magic bytes first."""
+    import gzip
+
+    opener = gzip.open if ext == ".xdfz" else open
+    try:
+        with opener(path, "rb") as f:
+            magic = f.read(4)
+    except (OSError, EOFError) as err:
+        raise RecordingError(f"{path}: not a gzipped XDF file ({err})") from err
+    if magic != b"XDF:":
+        raise RecordingError(f"{path}: not an XDF file (it does not start with 'XDF:')")
 
 
 def _check_readable(raw) -> None:
@@ -312,13 +342,65 @@ def _check_brainvision(path: Path) -> None:
     data = path.parent / m.group(1)
     if not data.is_file():
         raise RecordingError(f"{path}: its data file {data.name} is missing")
-    if data.stat().st_size == 0:
+    size = data.stat().st_size
+    if size == 0:
         raise RecordingError(f"{path}: its data file {data.name} is empty")
+    n_ch = re.search(r"^\s*NumberOfChannels\s*=\s*(\d+)", text, flags=re.MULTILINE)
+    fmt = re.search(r"^\s*BinaryFormat\s*=\s*(\w+)", text, flags=re.MULTILINE)
+    width = {"INT_16": 2, "UINT_16": 2, "INT_32": 4, "IEEE_FLOAT_32": 4}.get(
+        fmt.group(1).upper() if fmt else "", 0
+    )
+    if n_ch and width and "DataFormat=ASCII" not in text.replace(" ", ""):
+        frame = int(n_ch.group(1)) * width
+        if frame and size % frame:
+            raise RecordingError(
+                f"{path}: its data file {data.name} is truncated ({size} bytes is not a "
+                f"whole number of {frame}-byte samples)"
+            )
+
+
+def _check_edf_size(path: Path, bytes_per_sample: int) -> None:
+    """EDF/BDF: the file must hold as many data records as its header promises."""
+    with open(path, "rb") as f:
+        head = f.read(256)
+        if len(head) < 256:
+            raise RecordingError(f"{path}: truncated header ({len(head)} of 256 bytes)")
+        try:
+            n_records = int(head[236:244].decode("ascii").strip())
+            n_signals = int(head[252:256].decode("ascii").strip())
+        except ValueError as err:
+            raise RecordingError(f"{path}: not an EDF/BDF header (bad record counts)") from err
+        if n_signals <= 0:
+            raise RecordingError(f"{path}: the header declares no signals")
+        header_bytes = 256 * (n_signals + 1)
+        f.seek(256 + n_signals * 216)
+        raw_counts = f.read(8 * n_signals)
+    if len(raw_counts) < 8 * n_signals:
+        raise RecordingError(f"{path}: truncated header")
+    try:
+        per_record = sum(
+            int(raw_counts[8 * k : 8 * k + 8].decode("ascii").strip()) for k in range(n_signals)
+        )
+    except ValueError as err:
+        raise RecordingError(f"{path}: not an EDF/BDF header (bad samples per record)") from err
+    if n_records < 0:  # -1: still being recorded; MNE works it out from the size
+        return
+    expected = header_bytes + n_records * per_record * bytes_per_sample
+    size = path.stat().st_size
+    if size < expected:
+        whole = max(0, (size - header_bytes) // max(1, per_record * bytes_per_sample))
+        raise RecordingError(
+            f"{path}: truncated: the header promises {n_records} data records but the "
+            f"file holds {whole} ({size} of {expected} bytes)"
+        )
 
 
 def _describe_failure(ext: str, err: Exception) -> str:
     what = SUPPORTED_EXTENSIONS.get(ext, ext).split(" (")[0]
-    detail = _one_line(str(err)) or type(err).__name__
+    detail = _one_line(str(err))
+    detail = "".join(c if c.isprintable() else "?" for c in detail)
+    if not detail or isinstance(err, AssertionError):
+        detail = f"malformed content ({type(err).__name__})"
     if isinstance(err, UnicodeDecodeError):
         detail = "not text (undecodable bytes)"
     return f"not a readable {what} file: {_shorten(detail)}"
@@ -462,6 +544,16 @@ def _read_table(path: Path, *, comment: str | None = None):
     if numeric < max(1, len(first) // 2):
         header = [c.strip() for c in first]
         rows = rows[1:]
+    width = len(first)
+    short = [k for k, r in enumerate(rows) if len(r) < width]
+    if short:
+        k = short[0]
+        row_no = k + i + 1 + (header is not None)
+        where = "the last row" if k == len(rows) - 1 else f"row {row_no}"
+        raise RecordingError(
+            f"{path}: {where} has {len(rows[k])} of {width} fields: the file looks truncated"
+            + (" (delete that row to use the rest)" if k == len(rows) - 1 else "")
+        )
     return comments, header, rows
 
 
@@ -745,6 +837,16 @@ _XDF_UNITS = {
 }
 
 
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            self.messages.append(record.getMessage())
+
+
 def _first(d, key, default=None):
     try:
         value = d[key]
@@ -758,7 +860,19 @@ def _first(d, key, default=None):
 def _read_xdf(path: Path):
     import pyxdf
 
-    streams, header = pyxdf.load_xdf(str(path), verbose=False)
+    # pyxdf logs (to stderr) what it skips in a damaged file: collect, then judge.
+    logger = logging.getLogger("pyxdf")
+    handler = _Collect()
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        streams, header = pyxdf.load_xdf(str(path), verbose=False)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+    damage = [m for m in handler.messages if "corrupt" in m.lower()]
+    if damage:
+        raise RecordingError(f"{path}: truncated or corrupt XDF file ({_shorten(damage[0], 120)})")
     if not streams:
         raise RecordingError(f"{path}: the XDF file holds no streams")
 
