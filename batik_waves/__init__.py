@@ -38,6 +38,10 @@ _API = {
     "ParangParams": "motifs.parang",
     "render_recording": "job",
     "render_video": "render.video",
+    "to_svg": "render.svg",
+    "save_svg": "render.svg",
+    "save_png": "render.png",
+    "rasterize": "render.raster",
 }
 
 __all__ = ["__version__", *_API]
