@@ -80,7 +80,132 @@ def _add_bands(sub) -> None:
         epilog="example: batik-waves bands recording.edf --plot bands.png",
     )
     p.add_argument("recording", nargs="?", help="EEG recording (default: the bundled sample)")
-    p.set_defaults(func=_not_built)
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
+        "--plot", metavar="FILE", help="draw the envelopes over time to FILE (.png, .svg, .pdf)"
+    )
+    p.add_argument(
+        "--bands",
+        metavar="SPEC",
+        help="custom bands, e.g. 'delta=1-4,theta=4-8,alpha=8-13' (Hz; default: "
+        "delta 1-4, theta 4-8, alpha 8-13, beta 13-30, gamma 30-45)",
+    )
+    p.add_argument(
+        "--line-freq",
+        metavar="HZ",
+        default="auto",
+        help="mains frequency to notch: 50, 60, 'auto' (default) or 'none'",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_run_bands)
+
+
+# Envelope values kept in memory by `bands` (5 bands x 32 channels x 14 h at 1 Hz):
+# longer recordings are sampled at a lower envelope rate so the summary fits in RAM.
+_BANDS_MAX_VALUES = 8_000_000
+
+
+def _run_bands(args) -> int:
+    import json
+    from pathlib import Path
+
+    from .eeg.bands import envelopes_from_file, parse_bands
+    from .errors import RecordingError
+
+    if args.recording is None:
+        from .eeg.simulate import sample_path
+
+        recording = Path(sample_path())
+    else:
+        recording = Path(args.recording)
+    if args.plot:
+        from .plots import check_plot_path
+
+        check_plot_path(args.plot, [recording])
+    bands = parse_bands(args.bands) if args.bands else None
+    line = args.line_freq.strip().lower()
+    if line in ("none", "off", "no"):
+        line_freq = None
+    elif line == "auto":
+        line_freq = "auto"
+    else:
+        try:
+            line_freq = float(line)
+        except ValueError:
+            raise RecordingError(
+                f"Invalid value for --line-freq: expected 50, 60, 'auto' or 'none', "
+                f"but got {args.line_freq!r} instead."
+            ) from None
+    with progress_bar(100.0, desc="band envelopes", unit="%", quiet=args.quiet) as bar:
+        env, plan = envelopes_from_file(
+            recording,
+            bands=bands,
+            line_freq=line_freq,
+            max_values=_BANDS_MAX_VALUES,
+            return_plan=True,
+            progress=lambda done, total: bar(100.0 * done / total if total else 100.0, 100.0),
+        )
+    summary = env.summary()
+    if args.json:
+        out = {
+            "file": str(recording),
+            "duration_s": round(env.duration, 3),
+            "envelope_rate_hz": env.rate,
+            "edge_s": round(env.edge, 3),
+            "channels": list(env.ch_names),
+            "left_out": dict(plan.bad),
+            "line_freq_hz": plan.line_freq,
+            "average_reference": bool(plan.reference),
+            "edges_hz": {b: list(e) for b, e in zip(env.bands, env.edges, strict=True)},
+            **summary.to_dict(),
+        }
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        print(_bands_table(recording, env, plan, summary))
+    if args.plot:
+        from .plots import save_envelope_plot
+
+        title = f"{recording.name} · {_hms(env.duration)} · {len(env.ch_names)} EEG channels"
+        save_envelope_plot(env, args.plot, title=title)
+        if not args.json:
+            print(f"\nplot: {args.plot}")
+    return 0
+
+
+def _hms(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+    if seconds >= 120:
+        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return f"{seconds:.1f} s"
+
+
+def _bands_table(recording, env, plan, summary) -> str:
+    lines = [f"{recording}", f"  {_hms(env.duration)}, {len(env.ch_names)} EEG channels"]
+    if plan.bad:
+        left = ", ".join(f"{n} ({r})" for n, r in plan.bad.items())
+        lines.append(f"  left out: {left}")
+    notch = f"mains {plan.line_freq:g} Hz notched" if plan.line_freq else "no mains notch"
+    ref = "average reference" if plan.reference else "reference as recorded"
+    lines.append(
+        f"  {notch}, {ref}; envelopes at {env.rate:g} Hz, first/last {env.edge:.2f} s skipped"
+    )
+    lines.append("")
+    lines.append("  median amplitude (µV) and share of power per region")
+    head = f"  {'':<10}" + "".join(f"{b:>16}" for b in env.bands)
+    ranges = f"  {'':<10}" + "".join(f"{f'{lo:g}-{hi:g} Hz':>16}" for lo, hi in env.edges)
+    lines += [head, ranges]
+
+    def row(name, amp, rel):
+        cells = "".join(f"{f'{amp[b] * 1e6:6.2f} µV {rel[b] * 100:3.0f}%':>16}" for b in env.bands)
+        return f"  {name:<10}{cells}"
+
+    lines.append(row("all", summary.amplitude, summary.relative))
+    for region, per in summary.regions.items():
+        amp = {b: d["amplitude"] for b, d in per.items()}
+        rel = {b: d["relative"] for b, d in per.items()}
+        lines.append(row(region, amp, rel))
+    return "\n".join(lines)
 
 
 def _add_render(sub) -> None:

@@ -508,8 +508,10 @@ def envelopes_from_file(
     line_freq: float | str | None = "auto",
     window: tuple[float | None, float | None] | None = None,
     progress: Progress | None = None,
+    max_values: int | None = None,
+    return_plan: bool = False,
     _block_bytes: int | None = None,
-) -> Envelopes:
+):
     """Read, clean and compute band envelopes of a recording file in bounded memory.
 
     The recording is read lazily; :func:`batik_waves.eeg.clean.plan_cleaning` decides
@@ -529,10 +531,19 @@ def envelopes_from_file(
         Mains frequency (50 or 60 Hz), ``"auto"`` to detect it, None for no notch.
     window : (float | None, float | None) | None
         Only this stretch, in seconds from the start of the recording.
+    max_values : int | None
+        Cap on ``n_bands * n_channels * n_times`` of the result: for very long
+        recordings the output rate is halved (64, 32, 16, ... Hz) until it fits.
+        The envelope is then sampled more sparsely, not smoothed.
+    return_plan : bool
+        Also return the :class:`~batik_waves.eeg.clean.CleaningPlan` (channels left
+        out and why, mains, reference).
 
     Returns
     -------
-    Envelopes
+    env : Envelopes
+    plan : CleaningPlan
+        Only when *return_plan* is true.
     """
     from .clean import fill_nans, plan_cleaning
     from .read import read_recording
@@ -557,11 +568,16 @@ def envelopes_from_file(
     idx = [raw.ch_names.index(c) for c in good]
     sfreq = float(raw.info["sfreq"])
     checked = check_bands(bands, sfreq)
+    rate = float(rate)
+    if max_values is not None:
+        per_second = len(checked) * len(idx) * len(raw.times) / sfreq
+        while rate * per_second > max_values and rate > 1 / 64:
+            rate /= 2.0
     notch = tuple(float(f) for f in plan_.notch_freqs(sfreq))
     plan = _Plan(
         sfreq,
         checked,
-        float(rate),
+        rate,
         len(raw.times),
         len(idx),
         notch=notch,
@@ -589,4 +605,4 @@ def envelopes_from_file(
             f"{name}: filled {sum(filled.values())} NaN sample(s) by linear interpolation "
             f"in {', '.join(filled)}"
         )
-    return env
+    return (env, plan_) if return_plan else env
