@@ -129,7 +129,8 @@ def test_out_buffer_is_reused_and_checked():
         ({"width": True, "height": 10}, "width"),
         ({"width": 10, "height": 10, "scale": 0}, "scale"),
         ({"width": 10, "height": 10, "scale": float("nan")}, "scale"),
-        ({"width": 10, "height": 10, "scale": 1e6}, "scale"),
+        ({"width": 10, "height": 10, "scale": -2.0}, "scale"),
+        ({"width": 10, "height": 10, "scale": "2"}, "scale"),
         ({"width": 10, "height": 10, "scale": 1, "offset": (1,)}, "offset"),
         ({"width": 10, "height": 10, "scale": 1, "offset": (0, float("inf"))}, "offset"),
     ],
@@ -152,3 +153,20 @@ def test_same_pattern_same_pixels_and_cache_follows_the_pattern():
     rb = rasterize(b, width=100, height=80)
     assert not np.array_equal(ra, rb)
     assert np.array_equal(rasterize(a, width=100, height=80), ra)
+
+
+def test_zoomed_in_frames_draw_directly_and_match_the_cell_path():
+    p = synthetic("edges", repeat="half-drop")
+    # 60×40 frame at scale 4: a 960×384 cell would be far bigger than the frame
+    direct = rasterize(p, width=60, height=40, scale=4.0, offset=(100, 20))
+    # the same view cut from a frame drawn through the cell
+    big = rasterize(p, width=1200, height=600, scale=4.0, offset=(0, 0))
+    assert_images_close(direct, big[80 : 80 + 40, 400 : 400 + 60], mad=1.0)
+
+
+def test_panning_reuses_the_cell_but_follows_a_new_pattern():
+    a, b = synthetic("edges"), synthetic("transparent")
+    first = rasterize(a, width=200, height=100, scale=1.0, offset=(3, 0))
+    other = rasterize(b, width=200, height=100, scale=1.0, offset=(3, 0))
+    again = rasterize(a, width=200, height=100, scale=1.0, offset=(3, 0))
+    assert np.array_equal(first, again) and not np.array_equal(first, other)

@@ -187,6 +187,24 @@ def _cached_ink(pattern: Pattern, rect) -> list[LayerInk]:
     return value
 
 
+def _cell(pattern: Pattern, pw: int, ph: int):
+    """The repeat cell drawn at pw × ph px (kept while the same pattern pans)."""
+    cw, ch = cell_size(pattern)
+    sx, sy = pw / cw, ph / ch  # whole-pixel cell: the scale may differ by < 1 px per cell
+    key = getattr(_local, "cell_key", None)
+    surfaces = getattr(_local, "surfaces", {})
+    if key is not None and key[0] is pattern and key[1:] == (pw, ph) and "cell" in surfaces:
+        return surfaces["cell"], sx, sy
+    _local.cell_key = None
+    cell, cctx = _surface("cell", pw, ph)
+    cctx.scale(sx, sy)
+    _paint_ground(cctx, pattern.background)
+    _draw_layers(cctx, _cached_ink(pattern, (0.0, 0.0, float(cw), float(ch))))
+    cell.flush()
+    _local.cell_key = (pattern, pw, ph)
+    return cell, sx, sy
+
+
 def unpremultiply(data: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Cairo ARGB32 pixels (premultiplied, native endian) → straight RGBA uint8 in *out*.
 
@@ -294,26 +312,29 @@ def rasterize(
             )
         cw, ch = cell_size(pattern)
         pw, ph = max(1, round(cw * scale)), max(1, round(ch * scale))
-        if pw > MAX_SIZE or ph > MAX_SIZE:
-            raise RenderError(
-                f"Invalid value for the 'scale' parameter: a {cw}×{ch} repeat cell at scale "
-                f"{scale} would be {pw}×{ph} px, more than cairo's {MAX_SIZE} px."
-            )
-        cell, cctx = _surface("cell", pw, ph)
-        sx, sy = pw / cw, ph / ch  # whole-pixel cell: scale may differ by < 1 px per cell
-        cctx.scale(sx, sy)
-        _paint_ground(cctx, pattern.background)
-        _draw_layers(cctx, _cached_ink(pattern, (0.0, 0.0, float(cw), float(ch))))
-        cell.flush()
-        src = cairo.SurfacePattern(cell)
-        src.set_extend(cairo.EXTEND_REPEAT)
-        tx, ty = (ox * sx) % pw, (oy * sy) % ph
-        src.set_matrix(cairo.Matrix(x0=tx, y0=ty))
-        whole = abs(tx - round(tx)) < 1e-9 and abs(ty - round(ty)) < 1e-9
-        src.set_filter(cairo.FILTER_NEAREST if whole else cairo.FILTER_BILINEAR)
-        ctx.set_source(src)
-        ctx.set_operator(cairo.OPERATOR_SOURCE)
-        ctx.paint()
+        if pw * ph > 2 * width * height:
+            # the frame shows less than a cell: draw just the copies it shows
+            rect = (ox, oy, ox + width / scale, oy + height / scale)
+            ctx.scale(scale, scale)
+            ctx.translate(-ox, -oy)
+            _paint_ground(ctx, pattern.background)
+            _draw_layers(ctx, ink(pattern, rect))
+        else:
+            if pw > MAX_SIZE or ph > MAX_SIZE:
+                raise RenderError(
+                    f"Invalid value for the 'scale' parameter: a {cw}×{ch} repeat cell at "
+                    f"scale {scale} would be {pw}×{ph} px, more than cairo's {MAX_SIZE} px."
+                )
+            cell, sx, sy = _cell(pattern, pw, ph)
+            src = cairo.SurfacePattern(cell)
+            src.set_extend(cairo.EXTEND_REPEAT)
+            tx, ty = (ox * sx) % pw, (oy * sy) % ph
+            src.set_matrix(cairo.Matrix(x0=tx, y0=ty))
+            whole = abs(tx - round(tx)) < 1e-9 and abs(ty - round(ty)) < 1e-9
+            src.set_filter(cairo.FILTER_NEAREST if whole else cairo.FILTER_BILINEAR)
+            ctx.set_source(src)
+            ctx.set_operator(cairo.OPERATOR_SOURCE)
+            ctx.paint()
     if out is None:
         out = np.empty((height, width, 4), np.uint8)
     return unpremultiply(_surface_view(surf), out)
