@@ -554,7 +554,21 @@ def _read_table(path: Path, *, comment: str | None = None):
             f"{path}: {where} has {len(rows[k])} of {width} fields: the file looks truncated"
             + (" (delete that row to use the rest)" if k == len(rows) - 1 else "")
         )
-    return comments, header, rows
+    if not text.endswith(("\n", "\r")) and rows:
+        # The writer did not finish its last line: that row may be cut short.
+        ended = False
+    else:
+        ended = True
+    return comments, header, rows, ended
+
+
+def _check_ended(path: Path, ended: bool, what: str) -> None:
+    """Recorders (OpenBCI GUI, muse-lsl, Mind Monitor) end every row with a newline."""
+    if not ended:
+        raise RecordingError(
+            f"{path}: the file ends inside its last row: the {what} looks truncated "
+            "(delete that row to use the rest)"
+        )
 
 
 def _columns(path: Path, rows: list[list[str]], indices: Sequence[int]) -> np.ndarray:
@@ -575,7 +589,8 @@ def _require_numbers(path: Path, values: np.ndarray, what: str) -> None:
 
 # ------------------------------------------------------------------ OpenBCI
 def _read_openbci(path: Path):
-    comments, header, rows = _read_table(path, comment="%")
+    comments, header, rows, ended = _read_table(path, comment="%")
+    _check_ended(path, ended, "OpenBCI file")
     meta = {}
     for line in comments:
         if "=" in line:
@@ -660,17 +675,19 @@ def _marker_text(value: float) -> str:
 
 # ---------------------------------------------------------------------- CSV
 def _read_csv(path: Path):
-    _comments, header, rows = _read_table(path, comment="#")
+    _comments, header, rows, ended = _read_table(path, comment="#")
     if header is None:
         header = ["time"] + [f"ch{i}" for i in range(1, max(len(r) for r in rows))]
     lower = [h.lower() for h in header]
     if any(h.startswith("raw_") for h in lower):
+        _check_ended(path, ended, "Mind Monitor CSV")
         return _read_mind_monitor(path, header, rows)
     if (
         lower
         and lower[0] in ("timestamps", "timestamp")
         and any(h in ("tp9", "af7", "af8", "tp10") for h in lower)
     ):
+        _check_ended(path, ended, "muse-lsl CSV")
         return _read_muse_lsl(path, header, rows)
     return _read_plain_csv(path, header, rows)
 
