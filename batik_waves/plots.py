@@ -243,6 +243,7 @@ def check_plot_path(path: str | os.PathLike, inputs: Sequence[str | os.PathLike]
     from ._files import check_not_input
 
     path = Path(path)
+    check_not_input(path, inputs)
     if path.suffix.lower() not in _FORMATS:
         raise RenderError(
             f"{path}: unsupported plot format {path.suffix or '(none)'!r}; "
@@ -250,4 +251,3 @@ def check_plot_path(path: str | os.PathLike, inputs: Sequence[str | os.PathLike]
         )
     if path.is_dir():
         raise RenderError(f"{path}: is a directory")
-    check_not_input(path, inputs)
