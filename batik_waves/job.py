@@ -300,10 +300,18 @@ def _make_motif(
     make_cloth = getattr(module, f"{motif}_cloth")
     variant = opts.variants.get(motif)
     mapping = opts.mapping
-    params = params_from_features(motif, feats, mapping, variant=variant)
-    pal_spec = (
-        opts.palette if opts.palette is not None else palette_from_features(motif, feats, mapping)
-    )
+    overrides: dict[str, Any] = {}
+    spec = params_class(motif).specs().get("palette")
+    if opts.palette is not None and spec is not None:
+        name = opts.palette.strip().lower()
+        if name in (spec.choices or ()):
+            overrides["palette"] = name  # the params name the colourway they are drawn in
+    params = params_from_features(motif, feats, mapping, variant=variant, **overrides)
+    pal_spec = opts.palette
+    if pal_spec is None:
+        pal_spec = palette_from_features(motif, feats, mapping)
+    if pal_spec is None:
+        pal_spec = getattr(params, "palette", None)
     pal = make_palette(pal_spec)
     if opts.transparent:
         pal = pal.transparent()
@@ -330,7 +338,9 @@ def _make_motif(
     def params_at(y: float):
         key = round(min(1.0, max(0.0, float(y))), 4)
         if key not in cache:
-            cache[key] = params_from_features(motif, feats_at(key), mapping, variant=variant)
+            cache[key] = params_from_features(
+                motif, feats_at(key), mapping, variant=variant, **overrides
+            )
         return cache[key]
 
     cloth = make_cloth(params_at, size=_cloth_size(opts.size), rng=opts.seed, palette=pal)

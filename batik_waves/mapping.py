@@ -796,6 +796,13 @@ def params_from_features(
     _check_features(feats, mapping)
     specs = cls.specs()
     values: dict[str, Any] = cls().to_dict()
+    palette_spec = specs.get("palette")
+
+    def named_palette(name: Any) -> bool:  # a params class may carry its palette's name
+        return palette_spec is not None and name in (palette_spec.choices or ())
+
+    if named_palette(mapping.palette):
+        values["palette"] = mapping.palette
     values.update(mapping.fixed.get(motif, {}))
     own: set[str] = set()
     if variant is not None:
@@ -815,11 +822,12 @@ def params_from_features(
             v = round(v)
         values[rule.parameter] = v
     for choice in mapping.choices:
-        if choice.parameter == "palette" or not choice.applies_to(motif):
+        if not choice.applies_to(motif) or choice.parameter in own:
             continue
-        if choice.parameter in own:
-            continue
-        values[choice.parameter] = choice.pick(feats[choice.feature])
+        picked = choice.pick(feats[choice.feature])
+        if choice.parameter == "palette" and not named_palette(picked):
+            continue  # a hex palette: the renderer gets it from palette_from_features
+        values[choice.parameter] = picked
     values.update(overrides)
     return cls.from_dict(values)
 

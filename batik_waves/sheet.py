@@ -78,10 +78,10 @@ def _regions_line(envelopes) -> str:
     return f"{len(envelopes.ch_names)} channels; regions used: {used}"
 
 
-def _plot_envelopes(ax, envelopes) -> None:
+def _plot_envelopes(axes, envelopes) -> None:
     from .plots import plot_envelopes
 
-    plot_envelopes(envelopes, ax=ax)
+    plot_envelopes(envelopes, axes=axes)
 
 
 def contact_sheet(
@@ -120,9 +120,9 @@ def contact_sheet(
 
     n = len(rendered)
     tile_in = 3.1
-    cloth_h = tile_in * n + 0.6 * (n - 1)
-    env_h = 2.6
-    cloth_w = max(1.2, cloth_h / 2.5)
+    env_h = 4.2
+    cloth_h = env_h + (tile_in + 0.45) * n - 0.5
+    cloth_w = cloth_h / 2.5
     fig_w = 0.5 + 2 * tile_in + 0.5 + n * (cloth_w + 0.35) + 0.3
     fig_w = max(fig_w, 11.0)
     fig_h = 1.15 + env_h + 0.55 + tile_in * n + 0.45 * n + 0.2
@@ -150,16 +150,28 @@ def contact_sheet(
             (x_in / fig_w, 1 - (y_top_in + h_in) / fig_h, w_in / fig_w, h_in / fig_h)
         )
 
-    # band envelopes over time
+    # band envelopes over time: one row per band, a line per scalp region
     left = 0.55
     top = 1.15
-    env_w = 2 * tile_in + 0.3 - 0.1
-    ax = axes(left, top, env_w, env_h - 0.5)
-    _plot_envelopes(ax, envelopes)
-    ax.set_title("band envelopes over time", fontsize=10, color=_INK, loc="left")
+    env_x = left + 0.75  # room for the band labels
+    env_w = 2 * tile_in + 0.2 - 0.75
+    nb = len(envelopes.bands)
+    row = (env_h - 0.95) / nb
+    env_axes = [axes(env_x, top + 0.3 + i * row, env_w, row - 0.12) for i in range(nb)]
+    for a in env_axes[:-1]:
+        a.sharex(env_axes[-1])
+    _plot_envelopes(env_axes, envelopes)
+    for a in env_axes[:-1]:
+        a.tick_params(labelbottom=False, labelsize=7)
+    env_axes[-1].tick_params(labelsize=7)
+    for a in env_axes:
+        a.yaxis.label.set_fontsize(7)
+        a.tick_params(axis="y", labelsize=6)
+        for t in a.texts:
+            t.set_fontsize(6)
     fig.text(
         left / fig_w,
-        1 - (top + env_h - 0.05) / fig_h,
+        1 - (top + env_h - 0.12) / fig_h,
         _regions_line(envelopes),
         fontsize=8,
         color=_MUTED,
@@ -186,8 +198,8 @@ def contact_sheet(
     # the cloths, standing on the right, time running down
     x = left + 2 * tile_in + 0.2 + 0.75
     for r in rendered:
-        c = axes(x, top + 0.25, cloth_w, cloth_w * 2.5)
-        ch = round(cloth_w * 2.5 * _SHEET_DPI * 1.5)
+        c = axes(x, top + 0.25, cloth_w, cloth_h)
+        ch = round(cloth_h * _SHEET_DPI * 1.5)
         cw = max(1, round(ch * r.cloth.width / r.cloth.height))
         c.imshow(_image(r.cloth, cw, ch), interpolation="antialiased", aspect="auto")
         c.set_title(f"{r.motif} cloth", fontsize=10, color=_INK, loc="left")
