@@ -269,3 +269,23 @@ def test_envelopes_from_file_window_and_errors(tmp_path):
         envelopes_from_file(path, window=(50, 20))
     with pytest.raises(RecordingError, match="too short: 2 s, the delta band"):
         envelopes_from_file(path, window=(0, 2))
+
+
+def test_envelopes_from_file_fills_a_nan_stretch_with_a_warning(tmp_path):
+    from batik_waves.eeg.clean import clean
+    from batik_waves.eeg.read import read_recording
+
+    rng = np.random.default_rng(10)
+    names = ["F3", "F4", "C3", "C4", "O1", "O2"]
+    x = 1e-5 * rng.standard_normal((len(names), 256 * 40))
+    x[4, 3000:3100] = np.nan
+    path = tmp_path / "gap_raw.fif"
+    _raw(x, 256.0, names).save(path, verbose="error")
+    with pytest.warns(BatikWavesWarning, match=r"filled 100 NaN sample\(s\).*O1"):
+        env = envelopes_from_file(path, line_freq=None)
+    assert np.isfinite(env.data).all()
+    with pytest.warns(BatikWavesWarning, match="filled 100 NaN"):
+        ref = band_envelopes(clean(read_recording(path, preload=True), line_freq=None))
+    core = ref._core()
+    for b in range(len(ref.bands)):
+        assert _min_r(env.data[b][:, core], ref.data[b][:, core]) > 0.9999
