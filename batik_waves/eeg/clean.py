@@ -131,14 +131,11 @@ def _channel_verdicts(blocks: list[np.ndarray]) -> list[str | None]:
     n_ch, n_t = data.shape
     nan_frac = np.isnan(data).mean(axis=1) if n_t else np.ones(n_ch)
     # Typical spread: the median over blocks of each block's std (robust to one artefact).
-    stds = np.array(
-        [
-            [np.nanstd(b[c]) if np.isfinite(b[c]).any() else np.nan for b in blocks]
-            for c in range(n_ch)
-        ]
-    )
-    with np.errstate(all="ignore"):
-        typical = np.nanmedian(stds, axis=1) if stds.size else np.full(n_ch, np.nan)
+    typical = np.full(n_ch, np.nan)
+    for c in range(n_ch):
+        spreads = [np.std(x) for b in blocks if (x := b[c][np.isfinite(b[c])]).size > 1]
+        if spreads:
+            typical[c] = float(np.median(spreads))
     verdicts: list[str | None] = []
     for c in range(n_ch):
         if nan_frac[c] > NAN_FRACTION:
@@ -337,7 +334,8 @@ def _notch(raw, freqs: list[float]) -> None:
     if raw.n_times > 6.6 * sfreq:
         raw.notch_filter(freqs, picks="eeg", verbose="error")
     else:
-        raw.notch_filter(freqs, picks="eeg", method="iir", verbose="error")
+        for f in freqs:  # MNE's IIR notch takes one frequency at a time
+            raw.notch_filter(f, picks="eeg", method="iir", verbose="error")
 
 
 def describe(plan: CleaningPlan) -> str:
