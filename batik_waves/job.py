@@ -61,6 +61,16 @@ CLOTH_SAMPLES = 257
 #: Positions along the cloth whose parameters the JSON record lists.
 RECORD_SAMPLES = 11
 
+#: Steps along the cloth at which the parameters change (every blade or flower row
+#: takes those of the nearest step).
+CLOTH_STEPS = 200
+# Parameters that lay out the lattice: the cloth keeps the tile's (its scale and
+# direction), and the recording moves everything else along it.
+_CLOTH_STRUCTURE = {
+    "kawung": ("flowers", "rotation"),
+    "parang": ("bands", "blades", "strip", "direction"),
+}
+
 Progress = Callable[[float, float], None]
 
 
@@ -334,12 +344,14 @@ def _make_motif(
         return {k: float(np.interp(y, fractions, v)) for k, v in series.items()}
 
     cache: dict[float, Any] = {}
+    # the lattice of the cloth is the tile's, so cloth and tile share one scale
+    structure = {k: getattr(params, k) for k in _CLOTH_STRUCTURE.get(motif, ())}
 
     def params_at(y: float):
-        key = round(min(1.0, max(0.0, float(y))), 4)
+        key = round(min(1.0, max(0.0, float(y))) * CLOTH_STEPS) / CLOTH_STEPS
         if key not in cache:
             cache[key] = params_from_features(
-                motif, feats_at(key), mapping, variant=variant, **overrides
+                motif, feats_at(key), mapping, variant=variant, **{**overrides, **structure}
             )
         return cache[key]
 

@@ -50,6 +50,7 @@ __all__ = [
     "features_series",
     "load_mapping",
     "palette_from_features",
+    "param_distance",
     "params_class",
     "params_for",
     "params_from_features",
@@ -863,3 +864,38 @@ def params_for(
     return params_from_features(
         motif, features(source), mapping, variant=variant, classes=classes, **overrides
     )
+
+
+def param_distance(a, b, *, only: Sequence[str] | None = None) -> float:
+    """How different two sets of motif parameters look, 0 (the same) upwards.
+
+    The root-mean-square of the numeric differences, each as a fraction of its
+    parameter's allowed range, with a differing choice (a palette, a filler kind)
+    counting as a whole range. *only* restricts it to some parameters (say, the ones
+    a mapping drives).
+
+    >>> from dataclasses import dataclass
+    >>> from batik_waves.motifs._params import MotifParams, param
+    >>> @dataclass(frozen=True)
+    ... class P(MotifParams):
+    ...     x: float = param(0.0, range=(0.0, 10.0))
+    ...     k: str = param("a", choices=("a", "b"))
+    >>> param_distance(P(x=0.0), P(x=5.0)), param_distance(P(), P(k="b"))
+    (0.3535533905932738, 0.7071067811865476)
+    """
+    if type(a) is not type(b):
+        raise MappingError(
+            f"cannot compare {type(a).__name__} with {type(b).__name__}: different motifs"
+        )
+    specs = a.specs()
+    names = list(specs) if only is None else list(only)
+    total = 0.0
+    for name in names:
+        spec = specs[name]
+        va, vb = getattr(a, name), getattr(b, name)
+        if spec.range is not None:
+            lo, hi = spec.range
+            total += ((va - vb) / (hi - lo)) ** 2
+        else:
+            total += 0.0 if va == vb else 1.0
+    return math.sqrt(total / max(1, len(names)))
