@@ -62,7 +62,7 @@ TEN_TWENTY: tuple[str, ...] = (
 STATES: dict[str, tuple[float, float, float]] = {
     "eyes open": (3.0, 2.0, 0.3),
     "eyes closed": (13.0, 2.5, 0.0),
-    "meditation": (7.0, 9.0, 0.0),
+    "meditation": (7.0, 11.0, 0.0),
 }
 
 _BACKGROUND_RMS = 9.0  # µV, 1-45 Hz broadband 1/f background per channel
@@ -222,14 +222,14 @@ def simulate_eeg(
     data = _BACKGROUND_RMS * (mix @ _pink(n_ch, n, sfreq, rng))
 
     # Occipital alpha: two hemispheric generators with their own phase and drift.
-    w_left = _weight(pos, [lookup["o1"]], 0.055)
-    w_right = _weight(pos, [lookup["o2"]], 0.055)
+    w_left = _weight(pos, [lookup["o1"]], 0.07)
+    w_right = _weight(pos, [lookup["o2"]], 0.07)
     alpha_level = _envelope(times, [(a, b, STATES[s][0]) for a, b, s in bounds], ramp=2.0)
     for w, f0 in ((w_left, _ALPHA_HZ), (w_right, _ALPHA_HZ + 0.2)):
         data += np.outer(w, alpha_level * _narrowband(n, sfreq, f0, 0.6, rng))
 
     # Frontal-midline theta.
-    w_theta = _weight(pos, [lookup["fz"]], 0.05)
+    w_theta = _weight(pos, [lookup["fz"]], 0.065)
     theta_level = _envelope(times, [(a, b, STATES[s][1]) for a, b, s in bounds], ramp=4.0)
     data += np.outer(w_theta, theta_level * _narrowband(n, sfreq, _THETA_HZ, 0.5, rng))
 
