@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -95,6 +94,7 @@ def synthetic_eeg(n_channels: int, n_times: int, sfreq: float, seed: int) -> np.
 # ------------------------------------------------------------------- speed
 def bench_speed(runs: int, seed: int) -> dict:
     import mne
+    import scipy.signal  # noqa: F401  (both sides design filters with it: import it for neither)
 
     from batik_waves.eeg.bands import band_envelopes
 
@@ -194,6 +194,8 @@ def write_long_edf(
     chunk = 60  # records per write
     tmp = path.with_suffix(".part")
     zi = np.zeros((ns, 1))
+    gain = np.linspace(0.2, 1.0, ns)[:, None]
+    phase = np.linspace(0, np.pi, ns)[:, None]
     b, a = [1.0], [1.0, -0.985]  # red-ish background, continuous across chunks
     with open(tmp, "wb") as fh:
         fh.write(header)
@@ -204,7 +206,9 @@ def write_long_edf(
             x, zi = lfilter(b, a, rng.standard_normal((ns, n)), axis=1, zi=zi)
             x *= 2.0  # µV
             wax = 1.0 + np.sin(2 * np.pi * t / 300.0) ** 2
-            x += 12.0 * wax * np.sin(2 * np.pi * 10.0 * t)[None, :]
+            # alpha strongest at the back, with a phase per channel (so that the
+            # average reference does not cancel it)
+            x += (12.0 * gain * wax) * np.sin(2 * np.pi * 10.0 * t[None, :] + phase)
             x += 1.5 * np.sin(2 * np.pi * 50.0 * t)[None, :]
             d = np.clip(np.round(x / phys * dig), -dig, dig).astype("<i2")
             # records: (record, channel, sample)
@@ -216,7 +220,8 @@ def write_long_edf(
 
 def bench_memory(hours: float, work: Path) -> dict:
     work.mkdir(parents=True, exist_ok=True)
-    path = work / f"long_{hours:g}h_32ch_256Hz.edf"
+    path = work / f"long_{hours:g}h_32ch_256Hz_v2.edf"
+    plot = work / f"long_{hours:g}h_32ch_256Hz.png"
     expected = 256 * 33 + round(hours * 3600) * 32 * 256 * 2
     t = time.perf_counter()
     if not path.exists() or path.stat().st_size != expected:
@@ -224,24 +229,32 @@ def bench_memory(hours: float, work: Path) -> dict:
         wrote = time.perf_counter() - t
     else:
         wrote = None
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "batik_waves", "bands", str(path), "--quiet"],
-        capture_output=True,
-        text=True,
+    # A small launcher runs the command and reports its child's peak RSS. (Measuring
+    # from this process would be wrong: Linux charges a child, at exec, with the peak
+    # RSS of the memory it was forked from, and this process holds the speed test.)
+    cmd = [sys.executable, "-m", "batik_waves", "bands", str(path), "--quiet", "--plot", str(plot)]
+    launcher = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "wall = time.perf_counter() - t\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "sys.stderr.write(p.stderr)\n"
+        "sys.stdout.write(p.stdout)\n"
+        "print(f'@@ {p.returncode} {wall} {peak}')\n"
     )
-    wall = time.perf_counter() - t
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc = subprocess.run([sys.executable, "-c", launcher, *cmd], capture_output=True, text=True)
+    stdout, _, tail = proc.stdout.rpartition("@@ ")
+    code, wall, peak_kb = tail.split()
     return {
         "file": str(path),
         "size_mb": path.stat().st_size / 1e6,
         "write_s": wrote,
-        "returncode": proc.returncode,
-        "stdout": proc.stdout,
+        "returncode": int(code),
+        "stdout": stdout,
         "stderr": proc.stderr,
-        "wall_s": wall,
-        "peak_rss_mb": peak_kb / 1024 if peak_kb > before else float("nan"),
+        "wall_s": float(wall),
+        "peak_rss_mb": int(peak_kb) / 1024,
     }
 
 
