@@ -152,3 +152,23 @@ def test_plot_envelopes_into_given_axes():
     ax = fig2.add_subplot()
     plot_envelopes(env, axes=ax, title="overview")
     assert len(ax.lines) == 5  # a line per band
+
+
+def test_progress_reaches_the_end_and_quiet_is_passed(capsys, monkeypatch):
+    import contextlib
+
+    import batik_waves.cli as cli
+
+    calls, quiet = [], []
+
+    @contextlib.contextmanager
+    def recorder(total, *, desc, unit="it", quiet=False):
+        quiet_flag.append(quiet)
+        yield lambda done, total=None: calls.append((done, total))
+
+    quiet_flag = quiet
+    monkeypatch.setattr(cli, "progress_bar", recorder)
+    code, _, err = _run(capsys, "--quiet")
+    assert code == 0, err
+    assert quiet == [True]
+    assert calls[0][0] == 0 and calls[-1] == (100.0, 100.0)
