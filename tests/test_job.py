@@ -1,0 +1,185 @@
+"""render_recording: the artist's job as a Python call."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from batik_waves import render_recording
+from batik_waves.errors import BatikWavesError, RecordingError, RenderError
+from batik_waves.job import check_options, parse_window, sha256
+
+SIZE = 128
+
+
+def _sample():
+    from batik_waves.eeg.simulate import sample_path
+
+    return sample_path()
+
+
+def check_outputs(paths: list[Path], folder: Path, stem: str, motifs, size: int, dpi=300.0):
+    """Every output present, PNGs of the right size and DPI, SVGs valid, JSON complete."""
+    names = sorted(p.name for p in paths)
+    expected = [f"{stem}.json", f"{stem}-sheet.png"]
+    for m in motifs:
+        expected += [f"{stem}-{m}.{e}" for e in ("svg", "png")]
+        expected += [f"{stem}-{m}-cloth.{e}" for e in ("svg", "png")]
+    assert names == sorted(expected)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(expected)  # nothing stray
+    for m in motifs:
+        with Image.open(folder / f"{stem}-{m}.png") as im:
+            assert im.size == (size, size)
+            assert im.info["dpi"] == pytest.approx((dpi, dpi), abs=0.05)
+            px = np.asarray(im.convert("RGB"), dtype=float)
+            assert px.std() > 5  # a motif, not a flat colour
+        with Image.open(folder / f"{stem}-{m}-cloth.png") as im:
+            w, h = im.size
+            assert 2.4 < h / w < 2.6
+        for suffix in ("", "-cloth"):
+            root = ET.parse(folder / f"{stem}-{m}{suffix}.svg").getroot()
+            assert root.tag.endswith("svg")
+            assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 0
+    with Image.open(folder / f"{stem}-sheet.png") as im:
+        sheet = np.asarray(im.convert("L"), dtype=float)
+        assert min(im.size) > 500 and sheet.std() > 10
+    record = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
+    for key in ("source", "options", "mapping", "summary", "features", "outputs", "versions"):
+        assert key in record, key
+    assert len(record["source"]["sha256"]) == 64
+    files = {o["file"] for o in record["outputs"]}
+    assert files == set(expected) - {f"{stem}.json"}
+    for o in record["outputs"]:
+        if o["kind"] == "tile":
+            assert o["params"] and o["palette"]["ink"].startswith("#")
+        if o["kind"] == "cloth":
+            assert len(o["params_along"]) >= 2
+    return record
+
+
+def test_render_the_sample(tmp_path):
+    out = tmp_path / "demo"
+    paths = render_recording(out=out, size=SIZE, seed=3)
+    record = check_outputs(paths, out, Path(_sample()).stem, ("kawung", "parang"), SIZE)
+    assert record["source"]["sha256"] == sha256(_sample())
+    assert record["options"]["seed"] == 3
+    assert record["mapping"]["name"] == "default"
+    assert 0.99 < sum(record["summary"]["relative_power"].values()) < 1.01
+
+
+def test_same_seed_same_files_and_output_folder_reused(tmp_path):
+    a = render_recording(motif="kawung", out=tmp_path / "a", size=SIZE, seed=1)
+    b = render_recording(motif="kawung", out=tmp_path / "a", size=SIZE, seed=1)  # reused
+    assert [p.name for p in a] == [p.name for p in b]
+    c = render_recording(motif="kawung", out=tmp_path / "c", size=SIZE, seed=1)
+    for p, q in zip(a, c, strict=True):
+        if p.suffix == ".svg":
+            assert p.read_bytes() == q.read_bytes()
+    d = render_recording(motif="kawung", out=tmp_path / "d", size=SIZE, seed=2)
+    assert (tmp_path / "d" / d[0].name).read_bytes() != a[0].read_bytes()
+
+
+def test_print_size_from_cm_and_dpi(tmp_path):
+    paths = render_recording(motif="parang", out=tmp_path, cm=2.0, dpi=150, sheet=False)
+    png = next(p for p in paths if p.name.endswith("-parang.png"))
+    with Image.open(png) as im:
+        assert im.size == (118, 118)  # 2 cm at 150 DPI
+        assert im.info["dpi"] == pytest.approx((150, 150), abs=0.05)
+    record = json.loads(paths[-1].read_text(encoding="utf-8"))
+    tile = next(o for o in record["outputs"] if o["file"] == png.name)
+    assert tile["print_cm"] == pytest.approx(2.0, abs=0.03)
+
+
+def test_transparent_palette_variant_repeat_window(tmp_path):
+    paths = render_recording(
+        motif="kawung",
+        out=tmp_path,
+        size=SIZE,
+        palette="#F1E9D8,#1B2A4A",
+        transparent=True,
+        repeat="half-drop",
+        window="2:20",
+        sheet=False,
+    )
+    png = next(p for p in paths if p.name.endswith("-kawung.png"))
+    with Image.open(png) as im:
+        assert im.mode == "RGBA"
+        alpha = np.asarray(im)[..., 3]
+        assert alpha.min() == 0 and alpha.max() == 255
+    record = json.loads(paths[-1].read_text(encoding="utf-8"))
+    assert record["options"]["window"] == [2.0, 20.0]
+    assert 17.0 < record["source"]["duration_s"] <= 18.0
+    tile = next(o for o in record["outputs"] if o["file"] == png.name)
+    assert tile["repeat"] == "half-drop"
+    assert tile["palette"]["ground"] is None
+
+
+def test_variant_goes_to_the_motif_that_has_it(tmp_path):
+    from batik_waves.motifs.parang import ParangParams
+
+    name = ParangParams.variants()[0]
+    paths = render_recording(out=tmp_path, size=SIZE, variant=name, sheet=False)
+    record = json.loads(paths[-1].read_text(encoding="utf-8"))
+    variants = {o["motif"]: o["variant"] for o in record["outputs"] if o["kind"] == "tile"}
+    assert variants == {"kawung": None, "parang": name}
+    with pytest.raises(RenderError, match=r"'variant'.*but got 'nope'"):
+        render_recording(out=tmp_path, variant="nope")
+
+
+def test_bad_input_writes_nothing(tmp_path):
+    bad = tmp_path / "broken.edf"
+    bad.write_bytes(b"this is not an EDF file at all" * 10)
+    out = tmp_path / "out"
+    with pytest.raises(RecordingError):
+        render_recording(bad, out=out, size=SIZE)
+    assert not out.exists()
+    with pytest.raises(BatikWavesError):
+        render_recording(tmp_path / "missing.edf", out=out, size=SIZE)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.edf"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"motif": "kwaung"}, r"'motif'.*'kawung', 'parang', 'all'.*'kwaung'"),
+        ({"size": 3}, r"'size'"),
+        ({"size": 100, "cm": 10}, r"not both"),
+        ({"dpi": 0}, r"'dpi'"),
+        ({"cm": -1}, r"'cm'"),
+        ({"repeat": "zigzag"}, r"'repeat'.*'half-drop'"),
+        ({"seed": -1}, r"'seed'"),
+        ({"window": "30"}, r"START:END"),
+        ({"window": "30:10"}, r"END must come after START"),
+        ({"palette": "sogan"}, r"'palette'"),
+        ({"mapping": "nope"}, r"'mapping'.*'default'"),
+    ],
+)
+def test_bad_options_are_named(kwargs, match):
+    with pytest.raises(BatikWavesError, match=match):
+        check_options(**kwargs)
+
+
+def test_window_parsing():
+    assert parse_window("0:60") == (0.0, 60.0)
+    assert parse_window(None) == (None, None)
+    with pytest.raises(RenderError):
+        parse_window("a:b")
+
+
+def test_input_is_never_overwritten(tmp_path):
+    import shutil
+
+    # a recording whose name collides with an output name
+    rec = tmp_path / "x.json"
+    shutil.copy(_sample(), rec)
+    before = rec.read_bytes()
+    with pytest.raises(BatikWavesError, match="refusing to overwrite the input"):
+        render_recording(rec, out=tmp_path, size=SIZE)
+    assert rec.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json"]
