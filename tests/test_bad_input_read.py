@@ -223,3 +223,18 @@ def test_cli_prints_one_line_and_exits_2(tmp_path, capsys):
         assert lines[0].startswith(f"batik-waves: error: {path}: ")
         assert match in lines[0]
         assert "Traceback" not in err
+
+
+def test_plain_csv_unknown_units(tmp_path):
+    path = tmp_path / "rec.csv"
+    path.write_text("time (min),Fz\n0,1\n1,2\n")
+    _refused(path, "unknown time unit 'min'")
+    path.write_text("time,Fz (furlongs)\n0,1\n1,2\n")
+    _refused(path, "unknown unit 'furlongs' for channel 'Fz'")
+
+
+@pytest.mark.parametrize("ext", [".mff", ".ds"])
+def test_empty_folder_format(tmp_path, ext):
+    folder = tmp_path / f"rec{ext}"
+    folder.mkdir()
+    _refused(folder)

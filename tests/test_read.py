@@ -330,3 +330,21 @@ def test_supported_extensions_cover_ours_and_mne():
 )
 def test_channel_type_from_name(name, kind):
     assert infer_channel_types([name]) == [kind]
+
+
+def test_plain_csv_units_in_the_header(tmp_path):
+    text = "Time (ms),Fz [uV],Cz (mV),O1 (V)\n" + "".join(
+        f"{4 * k},{k},{k},{k}\n" for k in range(100)
+    )
+    raw = read_recording(_write(tmp_path / "units.csv", text))
+    assert raw.ch_names == ["Fz", "Cz", "O1"]
+    assert raw.info["sfreq"] == 250.0
+    np.testing.assert_allclose(raw.get_data(start=10, stop=11)[:, 0], [10e-6, 10e-3, 10.0])
+
+
+def test_plain_csv_latin1_header(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("time;Fz (µV)\n0;1\n0.004;2\n".encode("latin-1"))
+    raw = read_recording(path)
+    assert raw.ch_names == ["Fz"]
+    assert raw.get_data()[0, 1] == pytest.approx(2e-6)

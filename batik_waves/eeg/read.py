@@ -127,7 +127,7 @@ def read_recording(path: str | os.PathLike, *, preload: bool = False):
         ``"<path>: <reason>"`` for a missing path, a folder, an empty, truncated or
         garbage file, an unknown extension, or a file without EEG channels.
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     ext = _extension(path)
     if not path.exists():
         raise RecordingError(f"{path}: no such file")
@@ -520,46 +520,97 @@ def _to_float(cell: str) -> float:
         return math.nan
 
 
+class _Rows(Sequence):
+    """The data rows of a delimited text file, parsed on demand (compact for long files)."""
+
+    def __init__(self, lines: list[str], delim: str) -> None:
+        self.lines = lines
+        self.delim = delim
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return _Rows(self.lines[k], self.delim)
+        return next(csv.reader([self.lines[k]], delimiter=self.delim))
+
+    def __iter__(self):
+        return csv.reader(self.lines, delimiter=self.delim)
+
+    def numeric(self, indices: Sequence[int]) -> np.ndarray:
+        """Float array (len(indices), n_rows); NaN where a cell is blank or not a number."""
+        if not indices or not self.lines:
+            return np.full((len(indices), len(self.lines)), np.nan)
+        try:  # NumPy's C parser: fast, and no list of lists for a million rows
+            values = np.loadtxt(
+                self.lines,
+                delimiter=self.delim,
+                usecols=list(indices),
+                ndmin=2,
+                comments=None,
+                quotechar='"',
+                dtype=float,
+            )
+            return np.ascontiguousarray(values.T)
+        except ValueError:
+            pass
+        out = np.full((len(indices), len(self.lines)), np.nan)
+        for j, row in enumerate(self):
+            n = len(row)
+            for k, i in enumerate(indices):
+                if i < n:
+                    out[k, j] = _to_float(row[i])
+        return out
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # Windows exports (µ as 0xB5)
+
+
 def _read_table(path: Path, *, comment: str | None = None):
-    """(comment lines, header or None, rows of strings) of a delimited text file."""
+    """(comment lines, header or None, data rows, ended with a newline) of a text table."""
     raw_bytes = path.read_bytes()
     if b"\x00" in raw_bytes[:65536]:
         raise RecordingError(f"{path}: not a text file (binary content)")
-    text = raw_bytes.decode("utf-8-sig", errors="strict")
+    text = _decode(path, raw_bytes)
+    del raw_bytes
+    ended = text.endswith(("\n", "\r"))
     lines = text.splitlines()
+    del text
     comments = []
     i = 0
     while i < len(lines) and (not lines[i].strip() or (comment and lines[i].startswith(comment))):
         if lines[i].strip():
             comments.append(lines[i])
         i += 1
-    body = lines[i:]
+    first_line = i
+    body = [line for line in lines[i:] if line.strip()]
+    del lines
     if not body:
         raise RecordingError(f"{path}: no rows of data")
     delim = _sniff_delimiter(body[0])
-    rows = [r for r in csv.reader(io.StringIO("\n".join(body)), delimiter=delim) if r]
-    first = rows[0]
+    first = next(csv.reader([body[0]], delimiter=delim))
     numeric = sum(not math.isnan(_to_float(c)) for c in first)
     header = None
     if numeric < max(1, len(first) // 2):
         header = [c.strip() for c in first]
-        rows = rows[1:]
+        body = body[1:]
     width = len(first)
-    short = [k for k, r in enumerate(rows) if len(r) < width]
-    if short:
-        k = short[0]
-        row_no = k + i + 1 + (header is not None)
-        where = "the last row" if k == len(rows) - 1 else f"row {row_no}"
-        raise RecordingError(
-            f"{path}: {where} has {len(rows[k])} of {width} fields: the file looks truncated"
-            + (" (delete that row to use the rest)" if k == len(rows) - 1 else "")
-        )
-    if not text.endswith(("\n", "\r")) and rows:
-        # The writer did not finish its last line: that row may be cut short.
-        ended = False
-    else:
-        ended = True
-    return comments, header, rows, ended
+    rows = _Rows(body, delim)
+    for k, line in enumerate(body):
+        if line.count(delim) + 1 < width and len(rows[k]) < width:
+            row_no = k + first_line + 1 + (header is not None)
+            last = k == len(body) - 1
+            where = "the last row" if last else f"row {row_no}"
+            raise RecordingError(
+                f"{path}: {where} has {len(rows[k])} of {width} fields: the file looks truncated"
+                + (" (delete that row to use the rest)" if last else "")
+            )
+    return comments, header, rows, ended or not body
 
 
 def _check_ended(path: Path, ended: bool, what: str) -> None:
@@ -571,15 +622,9 @@ def _check_ended(path: Path, ended: bool, what: str) -> None:
         )
 
 
-def _columns(path: Path, rows: list[list[str]], indices: Sequence[int]) -> np.ndarray:
+def _columns(path: Path, rows: _Rows, indices: Sequence[int]) -> np.ndarray:
     """Float array (len(indices), n_rows) of the given columns, NaN where blank."""
-    out = np.full((len(indices), len(rows)), np.nan)
-    for j, row in enumerate(rows):
-        n = len(row)
-        for k, i in enumerate(indices):
-            if i < n:
-                out[k, j] = _to_float(row[i])
-    return out
+    return rows.numeric(indices)
 
 
 def _require_numbers(path: Path, values: np.ndarray, what: str) -> None:
@@ -692,20 +737,21 @@ def _read_csv(path: Path):
     return _read_plain_csv(path, header, rows)
 
 
-def _read_muse_lsl(path: Path, header: list[str], rows: list[list[str]]):
+def _read_muse_lsl(path: Path, header: list[str], rows: _Rows):
     lower = [h.lower() for h in header]
     chans = [i for i in range(1, len(header)) if not lower[i].startswith("marker")]
     marker = [i for i in range(1, len(header)) if lower[i].startswith("marker")]
-    times = _columns(path, rows, [0])[0]
-    values = _columns(path, rows, chans)
+    table = _columns(path, rows, [0, *chans, *marker])  # one pass over the text
+    times = table[0]
+    values = table[1 : 1 + len(chans)]
     _require_numbers(path, values, "EEG")
     sfreq = _rate_from_times(path, times)
     names = [header[i] for i in chans]
     types = ["misc" if "aux" in lower[i] else _type_from_name(header[i]) for i in chans]
     data = [values * 1e-6]
     markers: list[tuple[float, str]] = []
-    for i in marker:
-        mv = np.nan_to_num(_columns(path, rows, [i]))
+    for k, i in enumerate(marker):
+        mv = np.nan_to_num(table[1 + len(chans) + k : 2 + len(chans) + k])
         data.append(mv)
         names.append(header[i])
         types.append("stim")
@@ -733,7 +779,7 @@ def _parse_datetime(text: str) -> datetime | None:
     return None
 
 
-def _read_mind_monitor(path: Path, header: list[str], rows: list[list[str]]):
+def _read_mind_monitor(path: Path, header: list[str], rows: _Rows):
     lower = [h.lower() for h in header]
     raw_cols = [i for i, h in enumerate(lower) if h.startswith("raw_")]
     extra = [
@@ -782,16 +828,42 @@ def _read_mind_monitor(path: Path, header: list[str], rows: list[list[str]]):
     )
 
 
-def _read_plain_csv(path: Path, header: list[str], rows: list[list[str]]):
+_UNIT_RE = re.compile(r"^(.*?)\s*[\(\[]\s*([^\)\]]*?)\s*[\)\]]\s*$")
+_VOLT_UNITS = {
+    "uv": 1e-6,
+    "µv": 1e-6,
+    "μv": 1e-6,
+    "microvolts": 1e-6,
+    "mv": 1e-3,
+    "v": 1.0,
+    "nv": 1e-9,
+}
+_TIME_UNITS = {"s": 1.0, "sec": 1.0, "seconds": 1.0, "ms": 1e-3, "msec": 1e-3, "milliseconds": 1e-3}
+
+
+def _split_unit(name: str) -> tuple[str, str]:
+    """``"Fz (uV)"`` -> ``("Fz", "uv")``; no unit -> ``(name, "")``."""
+    m = _UNIT_RE.match(name)
+    return (m.group(1).strip() or name, m.group(2).strip().lower()) if m else (name.strip(), "")
+
+
+def _read_plain_csv(path: Path, header: list[str], rows: _Rows):
     if len(header) < 2:
         raise RecordingError(f"{path}: a CSV needs a time column and at least one channel column")
     if not rows:
         raise RecordingError(f"{path}: no rows of data after the header")
-    t_name = header[0].lower()
-    unit = 1e-3 if re.search(r"(^|[^a-z])ms([^a-z]|$)|millisec", t_name) else 1.0
-    cols = list(range(1, len(header)))
-    values = _columns(path, rows, cols)
-    times = _columns(path, rows, [0])[0]
+    t_name, t_unit = _split_unit(header[0])
+    if t_unit:
+        if t_unit not in _TIME_UNITS:
+            raise RecordingError(
+                f"{path}: unknown time unit {t_unit!r} in {header[0]!r} (use s or ms)"
+            )
+        unit = _TIME_UNITS[t_unit]
+    else:
+        ms = re.search(r"(^|[^a-z])ms([^a-z]|$)|millisec", t_name.lower())
+        unit = 1e-3 if ms else 1.0
+    table = _columns(path, rows, list(range(len(header))))  # one pass over the text
+    times, values = table[0], table[1:]
     if not np.isfinite(times).any() and not np.isfinite(values).any():
         raise RecordingError(f"{path}: no numbers in the CSV")
     _require_numbers(path, values, "channel")
@@ -800,9 +872,20 @@ def _read_plain_csv(path: Path, header: list[str], rows: list[list[str]]):
             f"{path}: the first column ({header[0]!r}) must be the time of each sample"
         )
     sfreq = _rate_from_times(path, times, unit=unit)
-    names = header[1:]
+    names, units = zip(*(_split_unit(h) for h in header[1:]), strict=True)
     types = infer_channel_types(names)
-    scale = np.array([1.0 if t in ("stim", "misc") else 1e-6 for t in types])[:, None]
+    scale = []
+    for name, u, t in zip(names, units, types, strict=True):
+        if u and u in _VOLT_UNITS:
+            scale.append(_VOLT_UNITS[u])
+        elif t in ("stim", "misc"):
+            scale.append(1.0)
+        elif u:
+            raise RecordingError(
+                f"{path}: unknown unit {u!r} for channel {name!r} (use uV, mV or V)"
+            )
+        else:
+            scale.append(1e-6)  # CSV exports are µV unless they say otherwise
     markers = []
     for k, t in enumerate(types):
         if t == "stim":
@@ -811,13 +894,13 @@ def _read_plain_csv(path: Path, header: list[str], rows: list[list[str]]):
     markers.sort()
     return _build_raw(
         path,
-        values * scale,
+        values * np.array(scale)[:, None],
         names,
         types,
         sfreq,
         meas_date=_epoch_date(float(times[0]) * unit),
         markers=markers,
-        description="plain CSV (µV)",
+        description="plain CSV",
     )
 
 
