@@ -328,7 +328,7 @@ def _make_motif(
     kw: dict[str, Any] = {"tile": (opts.size, opts.size), "rng": opts.seed, "palette": pal}
     if opts.repeat is not None:
         kw["repeat"] = opts.repeat
-    tile = make_tile(params, **kw)
+    params, tile = _fit_tile(motif, make_tile, params, kw)
 
     # the cloth: time runs from the top of the cloth to its foot
     t0, t1 = float(env.times[0]), float(env.times[-1])
@@ -361,6 +361,38 @@ def _make_motif(
         for f in np.linspace(0.0, 1.0, RECORD_SAMPLES)
     ]
     return RenderedMotif(motif, variant, params, pal, tile, cloth, record)
+
+
+# The parameters that count lattice cells across the tile. Some counts cannot close
+# seamlessly on some tiles and repeats (kawung rows must be whole; a half-brick needs
+# an even count): the nearest count that does is used, with a warning.
+_LATTICE = {"kawung": ("flowers",), "parang": ("bands", "blades")}
+
+
+def _fit_tile(motif: str, make_tile, params, kw: dict[str, Any]):
+    from .errors import MotifError
+    from .warnings_ import warn
+
+    try:
+        return params, make_tile(params, **kw)
+    except MotifError as err:
+        first = err
+    keys = _LATTICE.get(motif, ())
+    for delta in (1, -1, 2, -2, 3, -3, 4, -4):
+        try:
+            alt = params.replace(**{k: getattr(params, k) + delta for k in keys})
+            tile = make_tile(alt, **kw)
+        except MotifError:
+            continue
+        old = ", ".join(f"{k}={getattr(params, k)}" for k in keys)
+        new = ", ".join(f"{k}={getattr(alt, k)}" for k in keys)
+        w, h = kw["tile"]
+        warn(
+            f"{motif}: {old} cannot close seamlessly on a {w}×{h} "
+            f"{kw.get('repeat', 'block')} tile; drawn with {new} instead"
+        )
+        return alt, tile
+    raise first
 
 
 def _check_targets(targets: Sequence[Path], inputs: Sequence[Path]) -> None:

@@ -13,6 +13,7 @@ from PIL import Image
 from batik_waves import render_recording
 from batik_waves.errors import BatikWavesError, RecordingError, RenderError
 from batik_waves.job import check_options, parse_window, sha256
+from batik_waves.warnings_ import BatikWavesWarning
 
 SIZE = 128
 
@@ -183,3 +184,33 @@ def test_input_is_never_overwritten(tmp_path):
         render_recording(rec, out=tmp_path, size=SIZE)
     assert rec.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json"]
+
+
+def test_a_lattice_that_cannot_close_moves_to_the_nearest_that_can(tmp_path):
+    from batik_waves.motifs.kawung import KawungParams
+
+    with pytest.warns(BatikWavesWarning, match=r"kawung: flowers=5 cannot close seamlessly"):
+        paths = render_recording(
+            motif="kawung",
+            out=tmp_path,
+            size=200,
+            repeat="half-brick",
+            mapping=_one_flower_count_mapping(tmp_path, 5),
+            sheet=False,
+        )
+    record = json.loads(paths[-1].read_text(encoding="utf-8"))
+    tile = next(o for o in record["outputs"] if o["kind"] == "tile")
+    assert tile["params"]["flowers"] % 2 == 0  # half-brick needs an even count
+    assert KawungParams.from_dict(tile["params"]).flowers == tile["params"]["flowers"]
+
+
+def _one_flower_count_mapping(tmp_path, n):
+    path = tmp_path / f"flowers{n}.toml"
+    path.write_text(
+        f"""name = "fixed-flowers"
+[fixed.kawung]
+flowers = {n}
+""",
+        encoding="utf-8",
+    )
+    return path
