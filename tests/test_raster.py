@@ -59,6 +59,10 @@ def test_unpremultiply_matches_a_plain_reference():
     bgra[..., 0], bgra[..., 1], bgra[..., 2] = prem[..., 2], prem[..., 1], prem[..., 0]
     bgra[..., 3] = a
     got = unpremultiply(bgra, np.empty_like(bgra))
+    # a surface whose stride is wider than its width gives the same
+    padded = np.zeros((h, w + 3, 4), np.uint8)
+    padded[:, :w] = bgra
+    assert np.array_equal(unpremultiply(padded[:, :w], np.empty_like(bgra)), got)
     ref = np.zeros((h, w, 3))
     nz = a > 0
     ref[nz] = prem[nz] * 255.0 / a[nz][:, None]
@@ -170,3 +174,13 @@ def test_panning_reuses_the_cell_but_follows_a_new_pattern():
     other = rasterize(b, width=200, height=100, scale=1.0, offset=(3, 0))
     again = rasterize(a, width=200, height=100, scale=1.0, offset=(3, 0))
     assert np.array_equal(first, again) and not np.array_equal(first, other)
+
+
+def test_fast_antialias_is_close_and_bad_values_are_refused():
+    p = synthetic("edges")
+    best = rasterize(p, width=240, height=192)
+    fast = rasterize(p, width=240, height=192, antialias="fast")
+    assert not np.array_equal(best, fast)
+    assert_images_close(fast, best, mad=2.0)
+    with pytest.raises(RenderError, match="Allowed values are 'best' and 'fast'"):
+        rasterize(p, width=24, height=19, antialias="none")

@@ -33,6 +33,7 @@ __all__ = ["MAX_SIZE", "rasterize", "to_image", "unpremultiply"]
 MAX_SIZE = 32767
 
 _MOVE_TO, _LINE_TO, _CLOSE_PATH = 0, 1, 3
+_ANTIALIAS = {"best": "ANTIALIAS_DEFAULT", "fast": "ANTIALIAS_FAST"}
 _local = threading.local()
 
 
@@ -187,45 +188,67 @@ def _cached_ink(pattern: Pattern, rect) -> list[LayerInk]:
     return value
 
 
-def _cell(pattern: Pattern, pw: int, ph: int):
+def _cell(pattern: Pattern, pw: int, ph: int, antialias):
     """The repeat cell drawn at pw × ph px (kept while the same pattern pans)."""
     cw, ch = cell_size(pattern)
     sx, sy = pw / cw, ph / ch  # whole-pixel cell: the scale may differ by < 1 px per cell
     key = getattr(_local, "cell_key", None)
     surfaces = getattr(_local, "surfaces", {})
-    if key is not None and key[0] is pattern and key[1:] == (pw, ph) and "cell" in surfaces:
+    if (
+        key is not None
+        and key[0] is pattern
+        and key[1:] == (pw, ph, antialias)
+        and "cell" in surfaces
+    ):
         return surfaces["cell"], sx, sy
     _local.cell_key = None
     cell, cctx = _surface("cell", pw, ph)
+    cctx.set_antialias(antialias)
     cctx.scale(sx, sy)
     _paint_ground(cctx, pattern.background)
     _draw_layers(cctx, _cached_ink(pattern, (0.0, 0.0, float(cw), float(ch))))
     cell.flush()
-    _local.cell_key = (pattern, pw, ph)
+    _local.cell_key = (pattern, pw, ph, antialias)
     return cell, sx, sy
 
 
 def unpremultiply(data: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Cairo ARGB32 pixels (premultiplied, native endian) → straight RGBA uint8 in *out*.
 
-    *data* is a ``(H, W, 4)`` uint8 view of the surface. Only partly transparent pixels
-    need a division; opaque and empty pixels are copied.
+    *data* is a ``(H, W, 4)`` uint8 view of the surface (memory order B, G, R, A on
+    little-endian machines). The byte shuffle runs on 32-bit words; only partly
+    transparent pixels need a division.
     """
-    if sys.byteorder == "little":  # memory order B, G, R, A
-        out[..., 0] = data[..., 2]
-        out[..., 1] = data[..., 1]
-        out[..., 2] = data[..., 0]
-        out[..., 3] = data[..., 3]
-    else:  # A, R, G, B
-        out[..., :3] = data[..., 1:]
-        out[..., 3] = data[..., 0]
+    h, w = data.shape[:2]
+    if not (data.strides[1] == 4 and data.strides[2] == 1):
+        data = np.ascontiguousarray(data)
+    words = data.view(np.uint32)[..., 0]  # (H, W) words, strided like the surface
+    if not out.flags.c_contiguous:
+        raise RenderError("unpremultiply needs a C-contiguous output array")
+    dst = out.view(np.uint32).reshape(h, w)
+    tmp = np.empty((h, w), np.uint32)
+    if sys.byteorder == "little":  # word 0xAARRGGBB → bytes R, G, B, A = word 0xAABBGGRR
+        np.bitwise_and(words, 0xFF00FF00, out=dst)
+        np.right_shift(words, 16, out=tmp)
+        np.bitwise_and(tmp, 0xFF, out=tmp)
+        np.bitwise_or(dst, tmp, out=dst)
+        np.bitwise_and(words, 0xFF, out=tmp)
+        np.left_shift(tmp, 16, out=tmp)
+        np.bitwise_or(dst, tmp, out=dst)
+    else:  # bytes R, G, B, A = word 0xRRGGBBAA: rotate left by 8
+        np.left_shift(words, 8, out=dst)
+        np.right_shift(words, 24, out=tmp)
+        np.bitwise_or(dst, tmp, out=dst)
     a = out[..., 3]
-    part = (a > 0) & (a < 255)
-    if part.any():
-        idx = np.nonzero(part)
-        rgb = out[idx][:, :3].astype(np.uint32)
-        aa = a[idx].astype(np.uint32)[:, None]
-        out[idx[0], idx[1], :3] = np.minimum((rgb * 255 + aa // 2) // aa, 255).astype(np.uint8)
+    if a.min() == 255:
+        return out
+    part = np.nonzero((a - np.uint8(1)) < 254)  # 0 < a < 255 (a - 1 wraps for a = 0)
+    if len(part[0]):
+        px = out[part]
+        aa = px[:, 3].astype(np.uint32)[:, None]
+        rgb = px[:, :3].astype(np.uint32)
+        px[:, :3] = np.minimum((rgb * 255 + aa // 2) // aa, 255).astype(np.uint8)
+        out[part] = px
     return out
 
 
@@ -244,6 +267,7 @@ def rasterize(
     scale: float | None = None,
     offset: tuple[float, float] = (0.0, 0.0),
     out: np.ndarray | None = None,
+    antialias: str = "best",
 ) -> np.ndarray:
     """Draw *pattern* into a ``(height, width, 4)`` uint8 RGBA array (straight alpha).
 
@@ -259,6 +283,9 @@ def rasterize(
     offset : (float, float)
         With *scale*: the tile point (in tile pixels) shown at the frame's top-left
         corner. Moving it pans across the cloth.
+    antialias : {"best", "fast"}
+        ``"best"`` draws edges like CairoSVG; ``"fast"`` (cairo's fast antialiasing)
+        takes about half the time, with slightly coarser thin lines.
     out : ndarray, optional
         A ``(height, width, 4)`` uint8 array to write into (reused between frames).
 
@@ -282,13 +309,22 @@ def rasterize(
         raise RenderError(f"expected a Pattern to render, but got {type(pattern).__name__}")
     width = _check_size(width, "width")
     height = _check_size(height, "height")
-    if out is not None and (out.shape != (height, width, 4) or out.dtype != np.uint8):
+    if out is not None and (
+        out.shape != (height, width, 4) or out.dtype != np.uint8 or not out.flags.c_contiguous
+    ):
         raise RenderError(
-            f"Invalid value for the 'out' parameter: expected a ({height}, {width}, 4) uint8 "
-            f"array, but got {out.shape} {out.dtype} instead."
+            f"Invalid value for the 'out' parameter: expected a C-contiguous ({height}, "
+            f"{width}, 4) uint8 array, but got {out.shape} {out.dtype} instead."
         )
     cairo = _cairo()
+    if not isinstance(antialias, str) or antialias not in _ANTIALIAS:
+        raise RenderError(
+            f"Invalid value for the 'antialias' parameter. Allowed values are 'best' and "
+            f"'fast', but got {antialias!r} instead."
+        )
+    aa = getattr(cairo, _ANTIALIAS[antialias])
     surf, ctx = _surface("frame", width, height)
+    ctx.set_antialias(aa)
     if scale is None:
         ctx.scale(width / pattern.width, height / pattern.height)
         _paint_ground(ctx, pattern.background)
@@ -325,7 +361,7 @@ def rasterize(
                     f"Invalid value for the 'scale' parameter: a {cw}×{ch} repeat cell at "
                     f"scale {scale} would be {pw}×{ph} px, more than cairo's {MAX_SIZE} px."
                 )
-            cell, sx, sy = _cell(pattern, pw, ph)
+            cell, sx, sy = _cell(pattern, pw, ph, aa)
             src = cairo.SurfacePattern(cell)
             src.set_extend(cairo.EXTEND_REPEAT)
             tx, ty = (ox * sx) % pw, (oy * sy) % ph
