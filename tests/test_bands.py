@@ -289,3 +289,15 @@ def test_envelopes_from_file_fills_a_nan_stretch_with_a_warning(tmp_path):
     core = ref._core()
     for b in range(len(ref.bands)):
         assert _min_r(env.data[b][:, core], ref.data[b][:, core]) > 0.9999
+
+
+def test_band_wider_than_the_output_rate():
+    """60-120 Hz at 25 Hz output: the inverse transform is oversampled, then sampled."""
+    rng = np.random.default_rng(11)
+    sfreq = 500.0
+    raw = _raw(1e-5 * rng.standard_normal((2, int(sfreq * 20))), sfreq)
+    env = band_envelopes(raw, bands={"high": (60, 120)}, rate=25.0)
+    assert env.rate == 25.0
+    exact, idx = _coincident(env, sfreq)
+    ref = _mne_envelope(raw, 60, 120)[:, idx]
+    assert _min_r(env.data[0][:, exact], ref) > 0.999
