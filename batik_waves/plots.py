@@ -71,6 +71,7 @@ def plot_envelopes(
     env: Envelopes,
     *,
     axes=None,
+    ax=None,
     title: str | None = None,
     smooth: float | None = None,
     max_points: int = 1500,
@@ -85,6 +86,8 @@ def plot_envelopes(
         One Axes per band (one row per band, a line per scalp region); a single
         Axes (every band in it, averaged over channels: a compact overview for
         contact sheets); or None for a new figure with one row per band.
+    ax : matplotlib Axes | sequence of Axes | None
+        Alias of *axes*.
     title : str | None
         Figure title (or the single Axes' title).
     smooth : float | None
@@ -100,6 +103,8 @@ def plot_envelopes(
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    if axes is None:
+        axes = ax
     duration = env.duration
     if smooth is None:
         smooth = max(1.5, duration / 100.0)

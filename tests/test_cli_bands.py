@@ -150,7 +150,7 @@ def test_plot_envelopes_into_given_axes():
     assert len(axes[0].lines) == 3  # a line per region
     fig2 = Figure()
     ax = fig2.add_subplot()
-    plot_envelopes(env, axes=ax, title="overview")
+    plot_envelopes(env, ax=ax, title="overview")
     assert len(ax.lines) == 5  # a line per band
 
 
