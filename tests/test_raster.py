@@ -184,3 +184,11 @@ def test_fast_antialias_is_close_and_bad_values_are_refused():
     assert_images_close(fast, best, mad=2.0)
     with pytest.raises(RenderError, match="Allowed values are 'best' and 'fast'"):
         rasterize(p, width=24, height=19, antialias="none")
+
+
+@pytest.mark.parametrize("scale", [1.0, 6.0])  # through the cell, and drawn directly
+def test_far_offsets_wrap_around(scale):
+    p = synthetic("edges", repeat="half-drop")  # repeat cell 240 × 96
+    near = rasterize(p, width=64, height=48, scale=scale, offset=(10, 5))
+    far = rasterize(p, width=64, height=48, scale=scale, offset=(10 + 240 * 10**6, 5 - 96 * 777))
+    assert_images_close(far, near, mad=0.01)

@@ -16,7 +16,6 @@ agree on what is drawn. This module decides three things once:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -205,9 +204,15 @@ def _translations(pattern: Pattern, reach: np.ndarray, rect) -> np.ndarray:
     (ax, ay), (bx, by) = pattern.lattice
     rx0, ry0, rx1, ry1 = rect
     gx0, gy0, gx1, gy1 = reach
-    span = max(rx1 - rx0, ry1 - ry0, gx1 - gx0, gy1 - gy0)
-    n = math.ceil((span + abs(rx0) + abs(ry0) + abs(gx0) + abs(gy0)) / min(pattern.size)) + 3
-    i, j = np.meshgrid(np.arange(-n, n + 1), np.arange(-n, n + 1), indexing="ij")
+    # translations t with reach + t overlapping rect lie in this box; map its corners
+    # to lattice coordinates (i, j) and take every whole (i, j) in their range
+    corners = np.array(
+        [[x, y] for x in (rx0 - gx1, rx1 - gx0) for y in (ry0 - gy1, ry1 - gy0)], float
+    )
+    ij = np.linalg.solve(np.array([[ax, bx], [ay, by]], float), corners.T).T
+    lo = np.floor(ij.min(axis=0)).astype(int) - 1
+    hi = np.ceil(ij.max(axis=0)).astype(int) + 1
+    i, j = np.meshgrid(np.arange(lo[0], hi[0] + 1), np.arange(lo[1], hi[1] + 1), indexing="ij")
     i, j = i.ravel(), j.ravel()
     t = np.stack([i * ax + j * bx, i * ay + j * by], axis=1).astype(np.float64)
     hit = (

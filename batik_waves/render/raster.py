@@ -347,6 +347,7 @@ def rasterize(
                 f"(tile pixels), but got {offset!r} instead."
             )
         cw, ch = cell_size(pattern)
+        ox, oy = ox % cw, oy % ch  # the cloth repeats every cell
         pw, ph = max(1, round(cw * scale)), max(1, round(ch * scale))
         if pw * ph > 2 * width * height:
             # the frame shows less than a cell: draw just the copies it shows
