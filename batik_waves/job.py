@@ -64,11 +64,12 @@ RECORD_SAMPLES = 11
 #: Steps along the cloth at which the parameters change (every blade or flower row
 #: takes those of the nearest step).
 CLOTH_STEPS = 200
-# Parameters that lay out the lattice: the cloth keeps the tile's (its scale and
-# direction), and the recording moves everything else along it.
+# Parameters that lay out the lattice and the ground: the cloth keeps the tile's (its
+# scale, direction and which colour is the cloth), and the recording moves everything
+# else along it.
 _CLOTH_STRUCTURE = {
-    "kawung": ("flowers", "rotation"),
-    "parang": ("bands", "blades", "strip", "direction"),
+    "kawung": ("flowers", "rotation", "polarity"),
+    "parang": ("bands", "blades", "strip", "direction", "polarity"),
 }
 
 Progress = Callable[[float, float], None]

@@ -123,8 +123,8 @@ def contact_sheet(
     env_h = 4.2
     cloth_h = env_h + (tile_in + 0.45) * n - 0.5
     cloth_w = cloth_h / 2.5
-    fig_w = 0.5 + 2 * tile_in + 0.5 + n * (cloth_w + 0.35) + 0.3
-    fig_w = max(fig_w, 11.0)
+    cloth_x = 0.55 + 2 * tile_in + 0.2 + 0.75
+    fig_w = max(cloth_x + n * (cloth_w + 0.55) + 0.1, 11.0)
     fig_h = 1.15 + env_h + 0.55 + tile_in * n + 0.45 * n + 0.2
     fig = Figure(figsize=(fig_w, fig_h), dpi=_SHEET_DPI, facecolor=_PAPER)
     fig.text(
@@ -196,7 +196,7 @@ def contact_sheet(
         y += tile_in + 0.45
 
     # the cloths, standing on the right, time running down
-    x = left + 2 * tile_in + 0.2 + 0.75
+    x = cloth_x
     for r in rendered:
         c = axes(x, top + 0.25, cloth_w, cloth_h)
         ch = round(cloth_h * _SHEET_DPI * 1.5)
