@@ -238,3 +238,34 @@ def test_empty_folder_format(tmp_path, ext):
     folder = tmp_path / f"rec{ext}"
     folder.mkdir()
     _refused(folder)
+
+
+def test_mind_monitor_recorded_once_a_second(tmp_path):
+    header = "TimeStamp,RAW_TP9,RAW_AF7,RAW_AF8,RAW_TP10,Elements\n"
+    rows = "".join(f"2021-06-05 14:30:{k:02d}.000,800,801,802,803,\n" for k in range(30))
+    path = tmp_path / "mindMonitor.csv"
+    path.write_text(header + rows)
+    _refused(path, "'Recording Interval' set to 'Constant'")
+
+
+def test_cli_flat_and_headless_brainvision(tmp_path, capsys):
+    import mne
+
+    from batik_waves.cli import main
+
+    info = mne.create_info(["Fz", "Cz", "Pz"], 256.0, "eeg")
+    flat = tmp_path / "flat.edf"
+    raw = mne.io.RawArray(np.full((3, 256 * 10), 1e-6), info, verbose=False)
+    mne.export.export_raw(flat, raw, fmt="edf", physical_range=(-1e-4, 1e-4), verbose="error")
+    vhdr = tmp_path / "x.vhdr"
+    vhdr.write_text(
+        "Brain Vision Data Exchange Header File Version 1.0\n[Common Infos]\nDataFile=x.eeg\n"
+    )
+    for path, match in ((flat, "all EEG channels are flat"), (vhdr, "data file x.eeg is missing")):
+        assert main(["bands", str(path)]) == 2
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert err == f"batik-waves: error: {path}: {match}\n" or (
+            err.startswith(f"batik-waves: error: {path}: ") and match in err
+        ), err
+        assert err.count("\n") == 1

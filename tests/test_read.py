@@ -348,3 +348,16 @@ def test_plain_csv_latin1_header(tmp_path):
     raw = read_recording(path)
     assert raw.ch_names == ["Fz"]
     assert raw.get_data()[0, 1] == pytest.approx(2e-6)
+
+
+def test_mne_warnings_come_back_as_ours_naming_the_file(tmp_path):
+    import edfio
+
+    signals = [
+        edfio.EdfSignal(np.zeros(2560) + k, sampling_frequency=256, label="Fz") for k in range(2)
+    ]
+    path = tmp_path / "dupes.edf"
+    edfio.Edf(signals).write(path)
+    with pytest.warns(batik_waves.BatikWavesWarning, match=rf"^{path}: .*not unique"):
+        raw = read_recording(path)
+    assert len(set(raw.ch_names)) == 2

@@ -81,6 +81,9 @@ SUPPORTED_EXTENSIONS: dict[str, str] = dict(sorted({**_MNE_EXTENSIONS, **_OWN_EX
 
 _FOLDER_FORMATS = (".mff", ".ds", ".mefd")
 
+# MNE warnings that say nothing about the recording's content.
+_NOISE = ("does not conform to MNE naming conventions",)
+
 # Rates that consumer and lab amplifiers use; an estimate within 1 % snaps to one.
 _NOMINAL_RATES = (
     100.0,
@@ -160,9 +163,10 @@ def read_recording(path: str | os.PathLike, *, preload: bool = False):
         except Exception as err:  # the reader boundary: MNE raises all kinds
             raise RecordingError(f"{path}: {_describe_failure(ext, err)}") from err
     for w in caught:
-        if issubclass(w.category, DeprecationWarning):
+        text = str(w.message)
+        if issubclass(w.category, DeprecationWarning) or any(n in text for n in _NOISE):
             continue
-        warn(f"{path}: {_one_line(str(w.message))}", stacklevel=2)
+        warn(f"{path}: {_one_line(text)}", stacklevel=2)
 
     if raw.n_times == 0:
         raise RecordingError(f"{path}: the recording holds no samples")
@@ -293,9 +297,9 @@ def _read_mne(path: Path, preload: bool):
         if ext == ".mat":
             raw = mne.io.read_raw_fieldtrip(path, info=None)
         elif ext == ".data":
-            raw = mne.io.read_raw_nicolet(path, ch_type="eeg", preload=preload, verbose="error")
+            raw = mne.io.read_raw_nicolet(path, ch_type="eeg", preload=preload, verbose="warning")
         else:
-            raw = mne.io.read_raw(path, preload=preload, verbose="error")
+            raw = mne.io.read_raw(path, preload=preload, verbose="warning")
     _retype_mne(raw)
     return raw
 
@@ -802,6 +806,11 @@ def _read_mind_monitor(path: Path, header: list[str], rows: _Rows):
     secs = np.array([s.timestamp() for s in stamps])
     t_samples = secs[sample_rows]
     sfreq = _rate_from_times(path, t_samples)
+    if sfreq < 100.0:
+        raise RecordingError(
+            f"{path}: raw EEG at only {sfreq:.3g} samples per second: record with Mind "
+            "Monitor's 'Recording Interval' set to 'Constant' to keep the raw signal"
+        )
     t0 = t_samples[0]
 
     data = [values[:, sample_rows] * 1e-6]
