@@ -44,6 +44,7 @@ __all__ = [
     "default_out",
     "motif_list",
     "parse_window",
+    "remake",
     "render_recording",
     "sha256",
 ]
@@ -655,12 +656,48 @@ def render_recording(
         "features": feats,
         "outputs": outputs,
         "versions": _versions(),
-        "remake": (
-            "batik_waves.render_recording(source.path, **options) with the same versions "
-            "gives the same files"
-        ),
+        "remake": "batik_waves.job.remake(this file) makes every output again",
     }
     write_text(json_path, json.dumps(_json_ready(record), indent=2, ensure_ascii=False) + "\n")
     written.append(json_path)
     report(n_steps, n_steps)
     return written
+
+
+def remake(
+    record: str | os.PathLike,
+    *,
+    out: str | os.PathLike | None = None,
+    recording: str | os.PathLike | None = None,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Make every output of a JSON record again (into *out*, default: beside the record).
+
+    The recording is found at the recorded path (or *recording*) and must have the
+    recorded SHA-256; the mapping is taken from the record itself, so an edited or
+    lost mapping file does not matter. With the same package versions the SVGs come
+    out byte-identical.
+    """
+    record = Path(record)
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        source, options = data["source"], dict(data["options"])
+        mapping_dict = data["mapping"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise RenderError(f"{record}: not a batik_waves render record ({err})") from err
+    path = Path(recording) if recording is not None else Path(source["path"])
+    if not path.exists():
+        raise RenderError(f"{record}: the recording {path} is gone; pass recording=")
+    digest = sha256(path)
+    if digest != source["sha256"]:
+        raise RenderError(
+            f"{path}: SHA-256 {digest[:12]}… differs from the record's {source['sha256'][:12]}…: "
+            f"not the recording these outputs were made from"
+        )
+    options["mapping"] = Mapping.from_dict(mapping_dict, source=str(options.get("mapping")))
+    options["sheet"] = any(o.get("kind") == "sheet" for o in data.get("outputs", []))
+    if options.get("cm") is not None:
+        options["size"] = None
+    return render_recording(
+        path, out=out if out is not None else record.parent, progress=progress, **options
+    )

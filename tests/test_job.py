@@ -214,3 +214,27 @@ flowers = {n}
         encoding="utf-8",
     )
     return path
+
+
+def test_remake_from_the_record_gives_the_same_svgs(tmp_path):
+    from batik_waves.job import remake
+
+    mapping = tmp_path / "mine.toml"
+    mapping.write_text(
+        'name = "mine"\n[[rule]]\nmotif = "kawung"\nparameter = "petal_width"\n'
+        'feature = "alpha"\nfrom = [0.0, 0.5]\nto = [0.5, 0.8]\n',
+        encoding="utf-8",
+    )
+    first = render_recording(
+        motif="kawung", out=tmp_path / "a", size=SIZE, seed=5, mapping=mapping, sheet=False
+    )
+    mapping.unlink()  # the record carries the mapping itself
+    again = remake(first[-1], out=tmp_path / "b")
+    assert [p.name for p in again] == [p.name for p in first]
+    for p, q in zip(first, again, strict=True):
+        if p.suffix == ".svg":
+            assert p.read_bytes() == q.read_bytes()
+    other = tmp_path / "other.edf"
+    other.write_bytes(b"x")
+    with pytest.raises(RenderError, match="differs from the record"):
+        remake(first[-1], recording=other, out=tmp_path / "c")
