@@ -169,8 +169,9 @@ def test_plain_csv_in_milliseconds_without_a_round_rate(tmp_path):
 def test_plain_csv_with_a_gap_warns(tmp_path):
     t = np.r_[np.arange(100), np.arange(200, 300)] / 100.0
     text = "time,Cz\n" + "".join(f"{x},{k % 3}\n" for k, x in enumerate(t))
-    with pytest.warns(batik_waves.BatikWavesWarning, match="gap"):
-        raw = read_recording(_write(tmp_path / "gap.csv", text))
+    path = _write(tmp_path / "gap.csv", text)
+    with pytest.warns(batik_waves.BatikWavesWarning, match=rf"^{path}: 1 gap\(s\) in the time"):
+        raw = read_recording(path)
     assert raw.n_times == 200
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RecordingError
-from ..warnings_ import warn
+from ..warnings_ import BatikWavesWarning, warn
 
 __all__ = ["SUPPORTED_EXTENSIONS", "infer_channel_types", "read_recording"]
 
@@ -166,7 +166,10 @@ def read_recording(path: str | os.PathLike, *, preload: bool = False):
         text = str(w.message)
         if issubclass(w.category, DeprecationWarning) or any(n in text for n in _NOISE):
             continue
-        warn(f"{path}: {_one_line(text)}", stacklevel=2)
+        if issubclass(w.category, BatikWavesWarning):  # ours already name the file
+            warn(text, stacklevel=2)
+        else:
+            warn(f"{path}: {_one_line(text)}", stacklevel=2)
 
     if raw.n_times == 0:
         raise RecordingError(f"{path}: the recording holds no samples")
