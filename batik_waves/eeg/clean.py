@@ -138,7 +138,7 @@ def _channel_verdicts(blocks: list[np.ndarray]) -> list[str | None]:
             typical[c] = float(np.median(spreads))
     verdicts: list[str | None] = []
     for c in range(n_ch):
-        if nan_frac[c] > NAN_FRACTION:
+        if nan_frac[c] > NAN_FRACTION or not np.isfinite(typical[c]):
             verdicts.append("mostly NaN")
             continue
         verdicts.append(None)
