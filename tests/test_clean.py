@@ -250,7 +250,6 @@ def test_real_recordings():
     assert not eegmat.preload  # planning did not load the file
 
 
-@pytest.mark.slow
 def test_plan_reads_only_a_few_blocks_of_a_long_lazy_file(tmp_path):
     """30 minutes × 32 channels on disk: planning touches under a minute of it."""
     import edfio
