@@ -258,8 +258,26 @@ def section_pan(args, report):
     report("(d) pan a 480² tile ×1.5 over 1080p", pan, why + ", same Pattern, sub-pixel offsets")
 
 
+def section_render_command(args, report):
+    """(e) ``batik-waves render`` on the bundled sample: both motifs, default 2048 px tile."""
+    import subprocess
+    import tempfile
+
+    exe = Path(sys.executable).with_name("batik-waves")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "batik_waves"]
+    runs = max(1, min(3, args.runs // 3))
+    with tempfile.TemporaryDirectory() as tmp:
+
+        def once():
+            subprocess.run([*cmd, "render", "--out", tmp, "--quiet"], check=True)
+
+        t = timed(once, runs, warmup=0)
+    report("(e) batik-waves render (sample, all, 2048)", t, f"whole command, {runs} run(s)")
+
+
 #: Benchmark sections, run in order. Append ``fn(args, report)`` to add one.
 SECTIONS: list[Callable] = [section_frame, section_pan]
+SECTIONS.append(section_render_command)
 
 
 def main(argv=None) -> int:
