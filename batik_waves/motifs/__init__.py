@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .isen import FILLERS, fill
-from .palette import PALETTES, Palette, palette
+from .kawung import KawungParams, kawung, kawung_cloth
+from .palette import PALETTES, Palette, make_palette
 from .pattern import REPEATS, Layer, Pattern, lattice_vectors, wrap_on_torus
 from .texture import crackle, wobble
 
@@ -11,13 +12,16 @@ __all__ = [
     "FILLERS",
     "PALETTES",
     "REPEATS",
+    "KawungParams",
     "Layer",
     "Palette",
     "Pattern",
     "crackle",
     "fill",
+    "kawung",
+    "kawung_cloth",
     "lattice_vectors",
-    "palette",
+    "make_palette",
     "wobble",
     "wrap_on_torus",
 ]

@@ -271,17 +271,28 @@ def fill(
     return shapely.multipolygons(polys)
 
 
-def replicate(geom: BaseGeometry, matrices: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+def replicate(
+    geom: BaseGeometry,
+    matrices: np.ndarray,
+    offsets: np.ndarray,
+    *,
+    displace=None,
+    shift: np.ndarray | None = None,
+) -> np.ndarray:
     """Copies of the polygons of *geom* under many affine maps, in one vectorised step.
 
     Parameters
     ----------
     geom : Polygon or MultiPolygon
         The template (holes are kept).
-    matrices : ndarray, shape (n, 2, 2)
+    matrices : ndarray, shape (n, 2, 2) or (2, 2)
         Linear part of each copy's map (``x' = M @ x + t``).
     offsets : ndarray, shape (n, 2)
         Translation of each copy.
+    displace : callable, optional
+        ``f(points (N, 2)) -> (N, 2)`` added to the mapped points (a periodic wobble).
+    shift : ndarray, shape (n, 2), optional
+        One extra translation per copy (a cheap wobble for small rigid shapes).
 
     Returns
     -------
@@ -290,30 +301,30 @@ def replicate(geom: BaseGeometry, matrices: np.ndarray, offsets: np.ndarray) -> 
     """
     parts = shapely.get_parts(geom)
     parts = parts[shapely.get_type_id(parts) == 3]
-    n = len(offsets)
+    t = np.asarray(offsets, dtype=float).reshape(-1, 2)
+    n = len(t)
     if n == 0 or len(parts) == 0:
         return np.empty(0, dtype=object)
-    rings = shapely.get_rings(parts, return_index=True)  # exterior first, then holes
-    ring_geoms, ring_part = rings
+    m = np.broadcast_to(np.asarray(matrices, dtype=float), (n, 2, 2))
+    ring_geoms, ring_part = shapely.get_rings(parts, return_index=True)
     coords, ring_of = shapely.get_coordinates(ring_geoms, return_index=True)
-    m = np.asarray(matrices, dtype=float)
-    t = np.asarray(offsets, dtype=float)
     moved = np.einsum("nij,kj->nki", m, coords) + t[:, None, :]  # (n, c, 2)
+    if displace is not None:
+        moved = moved + displace(moved.reshape(-1, 2)).reshape(moved.shape)
+    if shift is not None:
+        moved = moved + np.asarray(shift, dtype=float).reshape(n, 1, 2)
     n_rings = len(ring_geoms)
     ring_index = (np.arange(n)[:, None] * n_rings + ring_of[None, :]).ravel()
-    new_rings = shapely.linearrings(moved.reshape(-1, 2), indices=ring_index)
-    part_of_ring = (np.arange(n)[:, None] * len(parts) + ring_part[None, :]).ravel()
+    new_rings = shapely.linearrings(moved.reshape(-1, 2), indices=ring_index).reshape(n, n_rings)
     is_shell = np.r_[True, ring_part[1:] != ring_part[:-1]]
-    shells = new_rings[np.tile(is_shell, n)]
-    hole_mask = np.tile(~is_shell, n)
-    if not hole_mask.any():
+    n_holes = np.bincount(ring_part, minlength=len(parts)) - 1
+    shells = new_rings[:, is_shell].ravel()
+    if n_holes.max() == 0:
         return shapely.polygons(shells)
-    holes = new_rings[hole_mask]
-    hole_owner = part_of_ring[hole_mask]
-    out = []
-    hole_lists: list[list] = [[] for _ in range(len(shells))]
-    for h, owner in zip(holes, hole_owner, strict=True):
-        hole_lists[owner].append(h)
-    for sh, hl in zip(shells, hole_lists, strict=True):
-        out.append(shapely.Polygon(sh, hl) if hl else shapely.Polygon(sh))
-    return np.array(out, dtype=object)
+    # holes as a rectangular (copies * parts, max holes) array padded with None
+    h = int(n_holes.max())
+    holes = np.full((n, len(parts), h), None, dtype=object)
+    slot = np.arange(len(ring_part)) - np.searchsorted(ring_part, ring_part) - 1
+    hole_cols = np.flatnonzero(~is_shell)
+    holes[:, ring_part[hole_cols], slot[hole_cols]] = new_rings[:, hole_cols]
+    return shapely.polygons(shells, holes=holes.reshape(n * len(parts), h))

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from ..errors import MotifError
 
-__all__ = ["PALETTES", "Palette", "mix", "palette"]
+__all__ = ["PALETTES", "Palette", "make_palette", "mix", "palette"]
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 ROLES: tuple[str, ...] = ("ground", "ink", "fill", "accent", "crackle")
@@ -233,3 +233,8 @@ def palette(spec: str | Sequence[str] | Palette | None = None) -> Palette:
     accent = given[3] if len(given) > 3 else ink
     crackle = given[4] if len(given) > 4 else fill
     return Palette("custom", ground, ink, fill, accent, crackle)
+
+
+#: Alias of :func:`palette`, exported from :mod:`batik_waves.motifs` under this name so
+#: the package attribute does not shadow the ``palette`` submodule.
+make_palette = palette

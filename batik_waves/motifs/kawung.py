@@ -1,0 +1,1030 @@
+"""Kawung: four plump petals around a node, on a square lattice turned 45°.
+
+Construction (``BATIK.md``): a square lattice of pitch ``P``. Every lattice edge holds
+one petal (a cut aren palm fruit) whose tips point at the two nodes it joins; four
+petal tips meet at each **node** (marked with a small cross or dot), and four petal
+flanks enclose a concave four-pointed **star cell** between flowers (holding a dot,
+a small star, or a small kawung for *geger*). The classic look turns the lattice 45°.
+
+Geometry is built from templates (one petal, one seed, one node mark, one star
+filler, the fillers of one petal and one ground cell) copied to every lattice site
+with a single vectorised shapely call per layer; the copies that cross the tile edge
+are clipped, and because the lattice is periodic on the tile's repeat, what leaves on
+one side re-enters on the other. A 1920×1080 tile takes a few tens of milliseconds.
+
+>>> p = kawung(KawungParams(flowers=3), tile=(240, 240), rng=1)
+>>> [layer.name for layer in p.layers]  # doctest: +NORMALIZE_WHITESPACE
+['crackle', 'petals', 'isen', 'seeds', 'split-lines', 'outline', 'nodes',
+ 'star-fillers']
+>>> p.layer("petals").geometry.is_valid
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from ..errors import MotifError
+from ._params import MotifParams, param
+from .isen import FILLERS, circle_coords, fill, replicate
+from .palette import PALETTES, Palette
+from .palette import palette as make_palette
+from .pattern import Layer, Pattern, lattice_vectors
+from .texture import PeriodicNoise, _hash01, crackle
+
+__all__ = ["KawungParams", "kawung", "kawung_cloth", "kawung_lattice"]
+
+_N = 56  # vertices per petal outline
+
+
+@dataclass(frozen=True)
+class KawungParams(MotifParams):
+    """Every parameter of a kawung, with its range (``BATIK.md``, "Kawung").
+
+    Sizes marked "× P" are fractions of the lattice pitch ``P`` (the distance between
+    two nodes joined by a petal), so a tile looks the same at any pixel size.
+
+    >>> KawungParams.variants()
+    ('picis', 'bribil', 'sen', 'beton', 'sari', 'kopi', 'geger', 'sekar-ageng')
+    >>> KawungParams.variant("sari").split
+    True
+    >>> KawungParams(petal_width=0.9)
+    Traceback (most recent call last):
+    ...
+    batik_waves.errors.MotifError: Invalid value for the 'petal_width' parameter of KawungParams. Allowed range is 0.45 to 0.85, but got 0.9 instead.
+    """
+
+    flowers: int = param(
+        6,
+        range=(1, 64),
+        unit="flowers across the tile",
+        doc="Flowers (nodes) per row across the tile width; the pitch follows: "
+        "P = W / (n·√2) at 45°, P = W / n at 0°. Rows down the tile are the nearest "
+        "whole count (even for half-drop; the lattice is stretched by at most 15 % to "
+        "close). Even counts suit every repeat on square tiles; on 16:9 tiles 7, 9 and "
+        "16 close almost exactly.",
+    )
+    rotation: int = param(45, choices=(45, 0), unit="°", doc="Lattice rotation; 45° is classic.")
+    petal_width: float = param(
+        0.65, range=(0.45, 0.85), unit="b/a", doc="Petal width over length (1 would be round)."
+    )
+    petal_length: float = param(
+        0.95,
+        range=(0.5, 1.0),
+        unit="× touching length",
+        doc="Petal length 2a as a fraction of the longest petal that still clears its "
+        "neighbours (a² + b² = (P/2)² for ellipses, less the outline), so every value in "
+        "range is drawable.",
+    )
+    tip_sharpness: float = param(
+        2.0,
+        range=(1.6, 2.5),
+        unit="exponent",
+        doc="Superellipse exponent of the petal tips: lower is more lens-like, 2 is an "
+        "ellipse, higher is blunter.",
+    )
+    seed_oval: float = param(
+        0.5, range=(0.0, 0.7), unit="× petal", doc="Inner seed size (0: none)."
+    )
+    seed_shape: str = param(
+        "oval",
+        choices=("oval", "lens", "two-dots"),
+        doc="The seed: an oval like the petal, a pointed lens, or two small squares (beton).",
+    )
+    split: bool = param(False, doc="Kopi / sari: a central line splits each petal.")
+    split_length: float = param(
+        0.7, range=(0.5, 0.9), unit="× petal length", doc="Length of the split line."
+    )
+    node: str = param(
+        "cross", choices=("cross", "dot", "none"), doc="Mark where four petal tips meet."
+    )
+    node_size: float = param(0.07, range=(0.04, 0.12), unit="× P", doc="Node mark reach.")
+    star: str = param(
+        "dot",
+        choices=("dot", "star", "kawung", "none"),
+        doc="Filler of the star cell between flowers ('kawung': a small flower, geger).",
+    )
+    star_size: float = param(
+        0.1,
+        range=(0.05, 0.2),
+        unit="× P",
+        doc="Star-cell filler diameter (for 'kawung', 0.05…0.2 spans 55…100 % of the room).",
+    )
+    outline: float = param(
+        0.035, range=(0.0, 0.125), unit="× P", doc="Petal outline (rengreng) width; 0: none."
+    )
+    polarity: str = param(
+        "light",
+        choices=("light", "dark"),
+        doc="'light': cream ground, soga petals; 'dark': soga ground, cream petals.",
+    )
+    isen: str = param("cecek", choices=FILLERS, doc="Isen-isen filler kind.")
+    isen_where: str = param(
+        "petals", choices=("petals", "ground", "both"), doc="Where the filler goes."
+    )
+    isen_scale: float = param(
+        0.075, range=(0.04, 0.2), unit="× P", doc="Spacing of the filler's elements."
+    )
+    isen_angle: float = param(
+        0.0, range=(0.0, 180.0), unit="°", doc="Direction of the filler grid / lines."
+    )
+    palette: str = param("yogya-sogan", choices=PALETTES, doc="Colourway (BATIK.md).")
+    crackle: float = param(
+        0.35,
+        range=(0.0, 1.0),
+        doc="Wax crackle density (0: none; 1: about 12 cells per P², cells never under ~20 px).",
+    )
+    wobble: float = param(
+        0.3,
+        range=(0.0, 1.0),
+        doc="Canting hand: 1 displaces lines by about 2.5 % of P and varies the outline "
+        "width by ±25 %.",
+    )
+
+    _VARIANTS = {  # noqa: RUF012 - read-only by convention (MotifParams)
+        # the coin names: oval size grows picis < bribil < sen
+        "picis": {"flowers": 10, "petal_width": 0.62, "seed_oval": 0.45, "node": "dot"},
+        "bribil": {"flowers": 8, "petal_width": 0.66, "seed_oval": 0.5, "isen": "cecek"},
+        "sen": {
+            "flowers": 6,
+            "petal_width": 0.7,
+            "seed_oval": 0.55,
+            "star": "star",
+            "star_size": 0.14,
+            "isen": "cecek-telu",
+        },
+        # beton (= picis): round ovals, two small square dots, crossing lines
+        "beton": {
+            "flowers": 10,
+            "petal_width": 0.85,
+            "tip_sharpness": 2.3,
+            "seed_oval": 0.45,
+            "seed_shape": "two-dots",
+            "node": "cross",
+            "node_size": 0.1,
+            "isen": "none",
+        },
+        # sari / kopi: each petal split by a central line like a coffee bean
+        "sari": {
+            "flowers": 8,
+            "petal_width": 0.6,
+            "tip_sharpness": 1.8,
+            "seed_oval": 0.0,
+            "split": True,
+            "split_length": 0.8,
+            "isen": "none",
+        },
+        "kopi": {
+            "flowers": 8,
+            "petal_width": 0.58,
+            "tip_sharpness": 1.7,
+            "seed_oval": 0.0,
+            "split": True,
+            "split_length": 0.85,
+            "isen": "cecek",
+            "polarity": "dark",
+        },
+        # geger: a large kawung holding a smaller one in its star cells
+        "geger": {
+            "flowers": 4,
+            "petal_width": 0.58,
+            "petal_length": 0.92,
+            "seed_oval": 0.45,
+            "star": "kawung",
+            "star_size": 0.2,
+            "isen": "none",
+        },
+        # sekar ageng: large, with cecek sawut set in diagonal rows
+        "sekar-ageng": {
+            "flowers": 2,
+            "petal_width": 0.68,
+            "seed_oval": 0.5,
+            "isen": "cecek-sawut",
+            "isen_where": "ground",
+            "isen_scale": 0.06,
+            "isen_angle": 45.0,
+            "star": "star",
+            "star_size": 0.16,
+        },
+    }
+
+
+# ---------------------------------------------------------------------- lattice
+@dataclass(frozen=True)
+class _Lattice:
+    """Index space (i, j) → px: ``x = F @ (i, j) + origin``."""
+
+    pitch: float
+    rotation: int
+    sy: float
+    F: np.ndarray  # (2, 2)
+    origin: np.ndarray  # (2,)
+    counts: tuple[int, int]  # flowers across, node rows down (in half-cells at 45°)
+
+    def to_px(self, ij: np.ndarray) -> np.ndarray:
+        return ij @ self.F.T + self.origin
+
+    def frame(self, angle: float) -> np.ndarray:
+        """The 2×2 map from a local frame turned by *angle* (deg) into px."""
+        a = math.radians(self.rotation + angle)
+        rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+        return np.diag([1.0, self.sy]) @ rot
+
+    def cover(self, x0: float, y0: float, x1: float, y1: float, margin: float):
+        """Integer index ranges whose sites can touch the box grown by *margin* px."""
+        inv = np.linalg.inv(self.F)
+        corners = np.array(
+            [
+                [x0 - margin, y0 - margin],
+                [x1 + margin, y0 - margin],
+                [x0 - margin, y1 + margin],
+                [x1 + margin, y1 + margin],
+            ]
+        )
+        ij = (corners - self.origin) @ inv.T
+        lo = np.floor(ij.min(0)).astype(int) - 1
+        hi = np.ceil(ij.max(0)).astype(int) + 1
+        return lo, hi
+
+
+def kawung_lattice(
+    flowers: int, rotation: int, width: float, height: float, repeat: str = "block"
+) -> tuple[float, int, float]:
+    """The pitch, the row count and the vertical stretch for a seamless kawung tile.
+
+    Returns ``(P, rows, sy)``: at 45° the tile holds ``flowers`` nodes across and
+    ``rows`` down per row pair, ``P = W / (flowers·√2)``; at 0°, ``P = W / flowers``.
+    ``sy`` is the vertical stretch (1 when the tile's aspect fits exactly).
+
+    >>> kawung_lattice(16, 45, 1920, 1080)
+    (84.8528137423857, 9, 1.0)
+    >>> kawung_lattice(3, 45, 1920, 1080)
+    Traceback (most recent call last):
+    ...
+    batik_waves.errors.MotifError: Invalid value for the 'flowers' parameter of KawungParams: 3 flowers across a 1920×1080 tile would stretch the lattice by 16 % (rows must be whole to be seamless). Flower counts that fit within 15 % near 3 are 2, 4, 5, 6, 7, 8, 9.
+    """
+    rows, sy = _rows(flowers, rotation, width, height, repeat)
+    if abs(sy - 1.0) > 0.15:
+        fits = [
+            n
+            for n in range(max(1, flowers - 6), flowers + 7)
+            if abs(_rows(n, rotation, width, height, repeat)[1] - 1) <= 0.15
+        ]
+        hint = (
+            f" Flower counts that fit within 15 % near {flowers} are {', '.join(map(str, fits))}."
+            if fits
+            else ""
+        )
+        raise MotifError(
+            f"Invalid value for the 'flowers' parameter of KawungParams: {flowers} flowers "
+            f"across a {width:g}×{height:g} tile would stretch the lattice by "
+            f"{abs(sy - 1) * 100:.0f} % (rows must be whole to be seamless).{hint}"
+        )
+    if repeat == "half-brick" and flowers % 2:
+        raise MotifError(
+            f"Invalid value for the 'flowers' parameter of KawungParams: a half-brick repeat "
+            f"shifts rows by half a tile, so the flower count across must be even, but got "
+            f"{flowers}."
+        )
+    step = width / (2 * flowers) if rotation == 45 else width / flowers
+    pitch = step * math.sqrt(2) if rotation == 45 else step
+    return pitch, rows, sy
+
+
+def _rows(flowers: int, rotation: int, width: float, height: float, repeat: str):
+    step = width / (2 * flowers) if rotation == 45 else width / flowers
+    per = 2 if rotation == 45 else 1  # at 45° a row pair is 2·step tall
+    exact = height / (per * step)
+    rows = max(1, round(exact))
+    if repeat == "half-drop" and rows % 2:
+        # the half-tile shift must land on the lattice: an even row count
+        rows = max(2, 2 * round(exact / 2))
+    return rows, height / (rows * per * step)
+
+
+def _make_lattice(p: KawungParams, width: float, height: float, repeat: str) -> _Lattice:
+    pitch, rows, sy = kawung_lattice(p.flowers, p.rotation, width, height, repeat)
+    a = math.radians(p.rotation)
+    rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    F = np.diag([1.0, sy]) @ (pitch * rot)
+    # a node at the tile centre keeps a whole flower in the middle of the tile
+    origin = np.array([0.0, 0.0])
+    return _Lattice(pitch, p.rotation, sy, F, origin, (p.flowers, rows))
+
+
+# --------------------------------------------------------------------- templates
+def _petal_ab(p: KawungParams, pitch: float) -> tuple[float, float]:
+    """Half length and half width of a petal in px."""
+    rho, e = p.petal_width, p.tip_sharpness
+    t = np.linspace(0, np.pi / 2, 721)
+    kappa = float(np.max(np.cos(t) + rho * np.sin(t) ** (2 / e)))
+    w = p.outline * pitch
+    wob = 0.025 * p.wobble * pitch
+    room = pitch / 2 - w * (1 + 0.25 * p.wobble) / math.sqrt(2) - 0.5 - 1.5 * wob
+    a = p.petal_length * max(room, 0.15 * pitch) / kappa
+    return a, rho * a
+
+
+def _superellipse(a: float, b: float, e: float, n: int = _N) -> np.ndarray:
+    """Closed curve |u/a|² + |v/b|^e = 1 (round flanks, tips set by e), CCW, (n, 2)."""
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    c, s = np.cos(t), np.sin(t)
+    return np.stack([a * c, b * np.sign(s) * np.abs(s) ** (2 / e)], axis=-1)
+
+
+def _lens(a: float, half_width: float, n: int = 24) -> np.ndarray:
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    c, s = np.cos(t), np.sin(t)
+    return np.stack([a * c, half_width * np.sign(s) * np.abs(s) ** 1.6], axis=-1)
+
+
+def _plus(reach: float, arm: float) -> np.ndarray:
+    """A pinched plus: four tapered arms along the axes, one polygon."""
+    r, w, k = reach, arm, arm * 0.55
+    return np.array(
+        [
+            [r, -k], [r, k], [w, w], [k, r], [-k, r], [-w, w],
+            [-r, k], [-r, -k], [-w, -w], [-k, -r], [k, -r], [w, -w],
+        ]
+    )  # fmt: skip
+
+
+def _astroid_star(reach: float, n: int = 32) -> np.ndarray:
+    """A concave four-pointed star with its points on the axes."""
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    c, s = np.cos(t), np.sin(t)
+    k = 2.2
+    return reach * np.stack([np.sign(c) * np.abs(c) ** k, np.sign(s) * np.abs(s) ** k], -1)
+
+
+def _rot(deg: float) -> np.ndarray:
+    a = math.radians(deg)
+    return np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+
+
+@dataclass(frozen=True)
+class _Templates:
+    """Local-frame shapes: petals along +u centred at 0; nodes / stars centred at 0."""
+
+    petal: np.ndarray  # (N, 2)
+    seeds: BaseGeometry
+    split: BaseGeometry
+    node: BaseGeometry
+    star: BaseGeometry
+    isen_petal: BaseGeometry
+    isen_ground: BaseGeometry  # star-cell frame (lattice axes), centred at the star
+
+
+@functools.lru_cache(maxsize=64)
+def _templates(p: KawungParams, pitch: float, isen_seed: int) -> _Templates:
+    a, b = _petal_ab(p, pitch)
+    e = p.tip_sharpness
+    petal = _superellipse(a, b, e)
+    hw = 0.5 * p.outline * pitch
+    # seeds
+    f = p.seed_oval
+    if f == 0:
+        seeds: BaseGeometry = MultiPolygon()
+    elif p.seed_shape == "oval":
+        seeds = Polygon(_superellipse(a * f, b * f, e, 40))
+    elif p.seed_shape == "lens":
+        seeds = Polygon(_lens(a * f, b * f * 0.8))
+    else:  # two-dots: two small squares on the axis
+        side = max(b * f * 0.45, 0.6)
+        sq = np.array([[side, 0], [0, side], [-side, 0], [0, -side]])
+        seeds = MultiPolygon([Polygon(np.add(sq, (d * a * 0.42, 0))) for d in (-1, 1)])
+    # split line: a slim lens along the petal axis
+    if p.split:
+        half = max(0.45 * hw, 0.012 * pitch, 0.5)
+        split: BaseGeometry = Polygon(_lens(a * p.split_length, half, 32))
+    else:
+        split = MultiPolygon()
+    # node mark, in the lattice frame (petals along the axes): arms on the diagonals
+    r = p.node_size * pitch
+    if p.node == "cross":
+        node: BaseGeometry = Polygon(_plus(r, 0.26 * r) @ _rot(45).T)
+    elif p.node == "dot":
+        node = Polygon(circle_coords(np.zeros((1, 2)), 0.6 * r, 16)[0])
+    else:
+        node = MultiPolygon()
+    # the four petals around a star cell (lattice frame, star at the origin)
+    cell_petals = _cell_petals(petal, pitch, hw)
+    star = _star(p, pitch, cell_petals, hw)
+    # isen-isen
+    gen = np.random.default_rng(isen_seed)
+    scale = p.isen_scale * pitch
+    margin = hw + 0.15 * scale + 0.5
+    isen_petal: BaseGeometry = MultiPolygon()
+    isen_ground: BaseGeometry = MultiPolygon()
+    if p.isen != "none" and p.isen_where in ("petals", "both"):
+        region = Polygon(petal).buffer(-margin)
+        if not seeds.is_empty:
+            region = region.difference(seeds.buffer(margin))
+        if not split.is_empty:
+            region = region.difference(split.buffer(margin))
+        if p.isen == "cecek":
+            # cecek line the inside of the outline, the way a maker dots a petal
+            isen_petal = _contour_dots(petal, b, hw, p.seed_oval, scale, gen, region)
+        else:
+            isen_petal = fill(p.isen, region, scale=scale, rng=gen, angle=p.isen_angle)
+    if p.isen != "none" and p.isen_where in ("ground", "both"):
+        cell = shapely.box(-pitch / 2, -pitch / 2, pitch / 2, pitch / 2)
+        holes = [cell_petals.buffer(margin)]
+        if not node.is_empty:
+            corners = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]]) * pitch / 2
+            holes.append(replicate(node, np.eye(2), corners))
+        if not star.is_empty:
+            holes.append(star.buffer(margin))
+        region = cell.difference(shapely.union_all(np.hstack([np.atleast_1d(h) for h in holes])))
+        # fillers stay off the cell border, so neighbouring cells never overlap
+        region = region.intersection(cell.buffer(-0.2 * scale))
+        isen_ground = fill(p.isen, region, scale=scale, rng=gen, angle=p.isen_angle)
+    return _Templates(petal, seeds, split, node, star, isen_petal, isen_ground)
+
+
+def _contour_dots(
+    petal: np.ndarray,
+    b: float,
+    hw: float,
+    seed: float,
+    scale: float,
+    gen: np.random.Generator,
+    region: BaseGeometry,
+) -> BaseGeometry:
+    """A row of dots following the petal's outline, between outline and seed."""
+    band = b * (1 - seed) - hw if seed > 0 else b * 0.45
+    r = min(0.2 * scale, 0.32 * band)
+    if r < 0.5:
+        return MultiPolygon()
+    inset = hw + (0.5 * band if seed > 0 else r + 0.3 * scale)
+    ring = Polygon(petal).buffer(-inset)
+    if ring.is_empty or ring.geom_type != "Polygon":
+        return MultiPolygon()
+    line = ring.exterior
+    n = max(6, round(line.length / max(2.6 * r, 0.9 * scale)))
+    at = (np.arange(n) + gen.uniform(0, 1)) * line.length / n
+    pts = shapely.get_coordinates(shapely.line_interpolate_point(line, at))
+    pts = pts + gen.normal(0.0, 0.04 * r, pts.shape)
+    discs = shapely.polygons(circle_coords(pts, r * gen.uniform(0.9, 1.1, len(pts)), 10))
+    discs = discs[shapely.contains(region.buffer(r * 0.5), discs)]
+    return shapely.multipolygons(discs) if len(discs) else MultiPolygon()
+
+
+def _cell_petals(petal: np.ndarray, pitch: float, hw: float) -> BaseGeometry:
+    """The four petals (with their outline) around a star cell at the origin."""
+    body = Polygon(petal).buffer(hw) if hw > 0 else Polygon(petal)
+    h = pitch / 2
+    return shapely.union_all(
+        [
+            shapely.affinity.translate(body, 0, -h),
+            shapely.affinity.translate(body, 0, h),
+            shapely.affinity.translate(shapely.affinity.rotate(body, 90, origin=(0, 0)), -h, 0),
+            shapely.affinity.translate(shapely.affinity.rotate(body, 90, origin=(0, 0)), h, 0),
+        ]
+    )
+
+
+def _star(p: KawungParams, pitch: float, cell_petals: BaseGeometry, hw: float) -> BaseGeometry:
+    """The star-cell filler, centred at the origin, points towards the nodes."""
+    size = p.star_size * pitch
+    if p.star == "none":
+        return MultiPolygon()
+    if p.star == "dot":
+        return Polygon(circle_coords(np.zeros((1, 2)), size / 2, 20)[0])
+    if p.star == "star":
+        return Polygon(_astroid_star(0.75 * size) @ _rot(45).T)
+    # "kawung": a small four-petal flower pointing at the nodes, as large as fits
+    e, rho = p.tip_sharpness, p.petal_width
+
+    def flower(reach: float) -> BaseGeometry:
+        a = 0.25 * reach
+        small = np.add(_superellipse(a, rho * a, e, 32), (reach / 2, 0))
+        return MultiPolygon([Polygon(small @ _rot(45 + 90 * k).T) for k in range(4)])
+
+    room = cell_petals.buffer(max(hw, 0.02 * pitch))
+    lo, hi = 0.05 * pitch, 0.75 * pitch
+    for _ in range(18):  # largest reach that keeps clear of the big petals
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if not flower(mid).intersects(room) else (lo, mid)
+    fit = 0.55 + 0.45 * (p.star_size - 0.05) / 0.15
+    return flower(lo * fit)
+
+
+# ----------------------------------------------------------------------- build
+_LAYERS = ("petals", "isen", "seeds", "split-lines", "outline", "nodes", "star-fillers")
+
+
+def _sites(lat: _Lattice, box: tuple[float, float, float, float], reach: float):
+    """Lattice sites touching *box*: node, star and the two petal sets (px, index)."""
+    lo, hi = lat.cover(*box, margin=reach)
+    i, j = np.meshgrid(np.arange(lo[0], hi[0] + 1), np.arange(lo[1], hi[1] + 1), indexing="ij")
+    ij = np.stack([i.ravel(), j.ravel()], -1).astype(float)
+    x0, y0, x1, y1 = box
+    out = {}
+    for name, off in (
+        ("nodes", (0.0, 0.0)),
+        ("stars", (0.5, 0.5)),
+        ("petals-u", (0.5, 0.0)),
+        ("petals-v", (0.0, 0.5)),
+    ):
+        xy = lat.to_px(ij + off)
+        keep = (
+            (xy[:, 0] > x0 - reach)
+            & (xy[:, 0] < x1 + reach)
+            & (xy[:, 1] > y0 - reach)
+            & (xy[:, 1] < y1 + reach)
+        )
+        out[name] = xy[keep]
+    return out
+
+
+def _outline_rings(centre: np.ndarray, hw: float, width_var: np.ndarray | None) -> np.ndarray:
+    """Outline rings (polygons with a hole) around closed curves ``(n, N, 2)``."""
+    tan = np.roll(centre, -1, axis=1) - np.roll(centre, 1, axis=1)
+    tan /= np.maximum(np.linalg.norm(tan, axis=-1, keepdims=True), 1e-12)
+    out_n = np.stack([tan[..., 1], -tan[..., 0]], axis=-1)
+    # make the normal point outwards whatever the ring's orientation
+    area = np.sum(
+        centre[..., 0] * np.roll(centre[..., 1], -1, 1)
+        - np.roll(centre[..., 0], -1, 1) * centre[..., 1],
+        axis=1,
+    )
+    out_n *= np.where(area > 0, 1.0, -1.0)[:, None, None]
+    w = np.full(centre.shape[:2], hw)
+    if width_var is not None:
+        w = w * width_var
+    outer = centre + out_n * w[..., None]
+    inner = centre - out_n * w[..., None]
+    shells = shapely.linearrings(np.concatenate([outer, outer[:, :1]], 1))
+    holes = shapely.linearrings(np.concatenate([inner, inner[:, :1]], 1))
+    return shapely.polygons(shells, holes=holes[:, None])
+
+
+def _variant_of(xy: np.ndarray, width: float, height: float, repeat: str, k: int, seed: int):
+    """A periodic choice among k per site: the same on every copy of the site."""
+    a1, a2 = lattice_vectors(width, height, repeat)
+    inv = np.linalg.inv(np.array([[a1[0], a2[0]], [a1[1], a2[1]]], dtype=float))
+    uv = xy @ inv.T
+    q = np.mod(np.round(uv * 4096), 4096).astype(np.int64)
+    return (_hash01(np.full(len(q), seed), q[:, 0], q[:, 1]) * k).astype(int)
+
+
+def _build(
+    p: KawungParams,
+    lat: _Lattice,
+    box: tuple[float, float, float, float],
+    *,
+    noise: PeriodicNoise | None,
+    isen_seed: int,
+    site_y: dict[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """Polygons of every layer for the lattice sites touching *box* (not clipped).
+
+    When *site_y* is a dict it receives, per layer, the unwobbled y of the lattice site
+    each polygon belongs to (the cloth assigns sites to bands by it).
+    """
+    P = lat.pitch
+    t = _templates(p, P, isen_seed)
+    reach = 0.75 * P
+    sites = _sites(lat, box, reach)
+    amount = 0.025 * p.wobble * P
+    wobbly = noise is not None and amount > 0
+
+    def shift(xy: np.ndarray) -> np.ndarray | None:
+        # small shapes move as a whole: the hand's drift at their centre
+        return amount * noise(xy)[:, :2] if wobbly and len(xy) else None
+
+    fu, fv = lat.frame(0.0), lat.frame(90.0)
+    petal_xy = np.concatenate([sites["petals-u"], sites["petals-v"]])
+    petal_m = np.concatenate(
+        [
+            np.broadcast_to(fu, (len(sites["petals-u"]), 2, 2)),
+            np.broadcast_to(fv, (len(sites["petals-v"]), 2, 2)),
+        ]
+    )
+    out: dict[str, np.ndarray] = {}
+    centre = np.einsum("nij,kj->nki", petal_m, t.petal) + petal_xy[:, None, :]
+    width_var = None
+    if wobbly:
+        nz = _ring_noise(noise, centre)  # (n, N, 3): drift x, drift y, line width
+        centre = centre + amount * nz[..., :2]
+        width_var = 1.0 + 0.25 * p.wobble * np.clip(nz[..., 2], -2.0, 2.0)
+    out["petals"] = shapely.polygons(np.concatenate([centre, centre[:, :1]], 1))
+    hw = 0.5 * p.outline * P
+    out["outline"] = _outline_rings(centre, hw, width_var) if hw > 0 else np.empty(0, dtype=object)
+    petal_shift = shift(petal_xy)
+    out["seeds"] = replicate(t.seeds, petal_m, petal_xy, shift=petal_shift)
+    out["split-lines"] = replicate(t.split, petal_m, petal_xy, shift=petal_shift)
+    isen = [replicate(t.isen_petal, petal_m, petal_xy, shift=petal_shift)]
+    out["nodes"] = replicate(t.node, fu, sites["nodes"], shift=shift(sites["nodes"]))
+    star_shift = shift(sites["stars"])
+    out["star-fillers"] = replicate(t.star, fu, sites["stars"], shift=star_shift)
+    isen.append(replicate(t.isen_ground, fu, sites["stars"], shift=star_shift))
+    out["isen"] = np.concatenate(isen)
+    if site_y is not None:
+
+        def ys(geom: BaseGeometry, xy: np.ndarray) -> np.ndarray:
+            n = len(shapely.get_parts(geom)) if not geom.is_empty else 0
+            return np.repeat(xy[:, 1], n)
+
+        site_y["petals"] = petal_xy[:, 1]
+        site_y["outline"] = petal_xy[:, 1] if hw > 0 else np.empty(0)
+        site_y["seeds"] = ys(t.seeds, petal_xy)
+        site_y["split-lines"] = ys(t.split, petal_xy)
+        site_y["nodes"] = ys(t.node, sites["nodes"])
+        site_y["star-fillers"] = ys(t.star, sites["stars"])
+        site_y["isen"] = np.concatenate(
+            [ys(t.isen_petal, petal_xy), ys(t.isen_ground, sites["stars"])]
+        )
+    return out
+
+
+def _ring_noise(noise: PeriodicNoise, rings: np.ndarray, every: int = 4) -> np.ndarray:
+    """Noise along closed rings ``(n, N, 2)``, sampled every few vertices and blended.
+
+    The noise is smooth on the scale of a petal, so a quarter of the samples suffice.
+    """
+    n, N, _ = rings.shape
+    if N % every:
+        return noise(rings)
+    coarse = noise(rings[:, ::every])  # (n, N / every, 3)
+    nxt = np.roll(coarse, -1, axis=1)
+    f = (np.arange(every) / every)[None, None, :, None]
+    fine = coarse[:, :, None, :] * (1 - f) + nxt[:, :, None, :] * f
+    return fine.reshape(n, N, -1)
+
+
+def _clip(polys: np.ndarray, box: tuple[float, float, float, float]) -> BaseGeometry:
+    """Polygons clipped to *box* as one MultiPolygon (no unions: parts never overlap)."""
+    if len(polys) == 0:
+        return MultiPolygon()
+    x0, y0, x1, y1 = box
+    b = shapely.bounds(polys)
+    inside = (b[:, 0] >= x0) & (b[:, 1] >= y0) & (b[:, 2] <= x1) & (b[:, 3] <= y1)
+    outside = (b[:, 2] <= x0) | (b[:, 0] >= x1) | (b[:, 3] <= y0) | (b[:, 1] >= y1)
+    cross = ~inside & ~outside
+    cut = shapely.clip_by_rect(polys[cross], x0, y0, x1, y1)
+    parts = shapely.get_parts(np.concatenate([polys[inside], cut]))
+    parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 1e-9)]
+    if len(parts) == 0:
+        return MultiPolygon()
+    return shapely.multipolygons(parts)
+
+
+def _colours(p: KawungParams, pal: Palette) -> dict[str, Any]:
+    """Layer colours by polarity (see the module docstring of palette)."""
+    if p.polarity == "light":
+        wax = pal.ground if pal.ground is not None else "#F7F4EC"
+        return {
+            "background": pal.ground,
+            "petals": pal.fill,
+            "isen": wax if p.isen_where == "petals" else pal.ink,
+            "seeds": pal.ink,
+            "split-lines": pal.ink,
+            "outline": pal.ink,
+            "nodes": pal.ink,
+            "star-fillers": pal.accent,
+            "crackle": pal.crackle,
+            "crackle-clip": None,
+        }
+    cloth = pal.ground if pal.ground is not None else "#F7F4EC"
+    return {
+        "background": None if pal.ground is None else pal.ink,
+        "petals": cloth,
+        "isen": pal.fill if p.isen_where == "petals" else cloth,
+        "seeds": pal.fill,
+        "split-lines": pal.ink,
+        "outline": pal.fill,
+        "nodes": cloth,
+        "star-fillers": cloth,
+        "crackle": pal.crackle,
+        "crackle-clip": "petals",
+    }
+
+
+def _rng_seeds(rng) -> tuple[int, int, int]:
+    """Independent seeds for wobble, crackle and fillers from an int, Generator or None."""
+    if isinstance(rng, np.random.Generator):
+        gen = rng
+    elif rng is None or (isinstance(rng, int | np.integer) and not isinstance(rng, bool)):
+        gen = np.random.default_rng(0 if rng is None else int(rng))
+    else:
+        raise MotifError(
+            f"Invalid value for the 'rng' parameter: expected a numpy Generator or an int "
+            f"seed, but got {rng!r} instead."
+        )
+    s = gen.integers(0, 2**31 - 1, size=3)
+    return int(s[0]), int(s[1]), int(s[2])
+
+
+def _tile_size(tile) -> tuple[int, int]:
+    try:
+        w, h = tile
+    except (TypeError, ValueError):
+        raise MotifError(
+            f"Invalid value for the 'tile' parameter: expected (width, height) in whole "
+            f"pixels, but got {tile!r} instead."
+        ) from None
+    for name, v in (("width", w), ("height", h)):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 8:
+            raise MotifError(
+                f"Invalid value for the 'tile' parameter: the {name} must be a whole number of "
+                f"pixels >= 8, but got {v!r} instead."
+            )
+    return int(w), int(h)
+
+
+def _layers(
+    polys: dict[str, BaseGeometry],
+    veins: BaseGeometry,
+    p: KawungParams,
+    col: dict[str, Any],
+    suffix: str = "",
+) -> list[Layer]:
+    crackle_layer = Layer(
+        "crackle" + suffix,
+        col["crackle"],
+        veins,
+        opacity=0.85,
+        clip_to=col["crackle-clip"] and col["crackle-clip"] + suffix,
+    )
+    out = []
+    if col["crackle-clip"] is None:
+        out.append(crackle_layer)
+    out.append(Layer("petals" + suffix, col["petals"], polys["petals"]))
+    if col["crackle-clip"] is not None:
+        out.append(crackle_layer)
+    for name in _LAYERS[1:]:
+        out.append(Layer(name + suffix, col[name], polys[name]))
+    return out
+
+
+def kawung(
+    params: KawungParams | None = None,
+    *,
+    tile: tuple[int, int] = (1024, 1024),
+    repeat: str = "block",
+    rng=None,
+    palette: Palette | str | None = None,
+    transparent: bool = False,
+) -> Pattern:
+    """One seamless tile of kawung.
+
+    Parameters
+    ----------
+    params : KawungParams, optional
+        The motif (default ``KawungParams()``; ``KawungParams.variant("picis")`` etc.).
+    tile : (int, int)
+        Tile width and height in px. The lattice closes on the tile: ``flowers`` nodes
+        across, the nearest whole number of rows down (see :func:`kawung_lattice`).
+    repeat : {"block", "half-drop", "half-brick"}
+        How tiles are laid. Kawung is a regular lattice, so a half-drop tile holds an
+        even number of rows (and a half-brick tile an even flower count): the half
+        shift then lands on the lattice and every repeat is seamless.
+    rng : numpy Generator or int, optional
+        Seed of the maker's hand: wobble, crackle and filler jitter (0 when None). The
+        motif itself does not depend on it.
+    palette : Palette or str, optional
+        Colourway; default ``params.palette``. Strings go through
+        :func:`~batik_waves.motifs.palette.palette` (names or hex lists).
+    transparent : bool
+        Leave the ground undrawn (``background=None``) for compositing.
+
+    Returns
+    -------
+    Pattern
+        Layers (bottom to top): ``crackle`` (light polarity: veins in the waxed ground),
+        ``petals``, (dark polarity: ``crackle`` clipped to the petals), ``isen``,
+        ``seeds``, ``split-lines``, ``outline``, ``nodes``, ``star-fillers``.
+
+    Examples
+    --------
+    >>> p = kawung(KawungParams.variant("picis"), tile=(300, 300), rng=2)
+    >>> p.metadata["motif"], p.metadata["variant"], p.background
+    ('kawung', 'picis', '#F7F4EC')
+    >>> kawung(tile=(300, 300), palette="indigo", transparent=True).background is None
+    True
+    """
+    p = KawungParams() if params is None else params
+    if not isinstance(p, KawungParams):
+        raise MotifError(
+            f"Invalid value for the 'params' parameter: expected KawungParams, but got "
+            f"{type(p).__name__} instead."
+        )
+    width, height = _tile_size(tile)
+    lattice_vectors(width, height, repeat)  # validates repeat
+    pal = make_palette(p.palette if palette is None else palette)
+    if transparent:
+        pal = pal.transparent()
+    wobble_seed, crackle_seed, isen_seed = _rng_seeds(rng)
+    lat = _make_lattice(p, width, height, repeat)
+    P = lat.pitch
+    noise = None
+    if p.wobble > 0:
+        noise = _noise(width, height, max(0.6 * P, 8.0), wobble_seed, repeat)
+    box = (0.0, 0.0, float(width), float(height))
+    polys = {
+        k: _clip(v, box) for k, v in _build(p, lat, box, noise=noise, isen_seed=isen_seed).items()
+    }
+    veins = MultiPolygon()
+    if p.crackle > 0:
+        density = _crackle_density(p.crackle, P)
+        veins = crackle(
+            width,
+            height,
+            density=density,
+            rng=crackle_seed,
+            repeat=repeat,
+            vein_width=max(0.6, 0.012 * P),
+        )
+    col = _colours(p, pal)
+    layers = _layers(polys, veins, p, col)
+    meta = {
+        "motif": "kawung",
+        "variant": _variant_name(p),
+        "palette": pal.name,
+        "pitch": f"{P:.3f}",
+        "lattice": f"{lat.counts[0]} flowers across, {lat.counts[1]} rows, {p.rotation}°",
+        "stretch": f"{lat.sy:.4f}",
+    }
+    return Pattern(width, height, col["background"], tuple(layers), repeat, meta)
+
+
+def _crackle_density(amount: float, pitch: float) -> float:
+    """Crack cells per 100×100 px: about 12 per P² at full, never finer than ~20 px."""
+    return amount * 12.0 * 1e4 / max(pitch, 80.0) ** 2
+
+
+@functools.lru_cache(maxsize=8)
+def _noise(width, height, cell, seed, repeat) -> PeriodicNoise:
+    return PeriodicNoise(width, height, cell=cell, rng=seed, repeat=repeat, channels=3)
+
+
+def _variant_name(p: KawungParams) -> str:
+    for name in KawungParams.variants():
+        if p == KawungParams.variant(name):
+            return name
+    return "default" if p == KawungParams() else "custom"
+
+
+def kawung_cloth(
+    params_at: Callable[[float], KawungParams],
+    *,
+    size: tuple[int, int] = (1100, 2750),
+    rng=None,
+    palette: Palette | str | None = None,
+) -> Pattern:
+    """A long cloth (kain panjang) whose flowers change along its length.
+
+    Parameters
+    ----------
+    params_at : callable
+        ``params_at(y) -> KawungParams`` for ``y`` from 0 (top of the cloth) to 1 (its
+        foot). Each flower, petal, seed and filler takes the parameters at its own
+        height. The lattice (``flowers``, ``rotation``) comes from ``params_at(0)`` so
+        the pitch stays constant and the lattice continuous; those two fields are read
+        from the top only.
+    size : (int, int)
+        Cloth width and height in px (a kain panjang is about 1 : 2.4).
+    rng : numpy Generator or int, optional
+        Seed of the maker's hand.
+    palette : Palette or str, optional
+        One colourway for the whole cloth; default: each flower's ``params.palette``
+        (layers are then split per colourway, named ``petals``, ``petals@lasem``, ...).
+
+    Returns
+    -------
+    Pattern
+        Not a repeat tile: geometry is clipped to the cloth rectangle.
+
+    Examples
+    --------
+    >>> c = kawung_cloth(lambda y: KawungParams(petal_width=0.5 + 0.3 * y), size=(200, 480))
+    >>> c.size, c.metadata["motif"]
+    ((200, 480), 'kawung-cloth')
+    """
+    width, height = _tile_size(size)
+    top = params_at(0.0)
+    if not isinstance(top, KawungParams):
+        raise MotifError(
+            f"params_at(0.0) must return KawungParams, but got {type(top).__name__} instead."
+        )
+    pal_fixed = None if palette is None else make_palette(palette)
+    wobble_seed, crackle_seed, isen_seed = _rng_seeds(rng)
+    # the lattice: flowers across the width, rows as many as fit (no closing needed)
+    step = width / (2 * top.flowers) if top.rotation == 45 else width / top.flowers
+    P = step * math.sqrt(2) if top.rotation == 45 else step
+    a = math.radians(top.rotation)
+    F = P * np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    lat = _Lattice(P, top.rotation, 1.0, F, np.zeros(2), (top.flowers, 0))
+    noise = _noise(width, height, max(0.6 * P, 8.0), wobble_seed, "block")
+    # one band per half row: every site in the band shares the params at its height
+    # (site centres lie on multiples of half a step: band k is centred on k·band)
+    band = step / 2
+    n_bands = math.ceil(height / band) + 2
+    groups: dict[KawungParams, list[int]] = {}
+    for k in range(-1, n_bands):
+        y = min(1.0, max(0.0, k * band / height))
+        pk = params_at(y)
+        if not isinstance(pk, KawungParams):
+            raise MotifError(
+                f"params_at({y:.4f}) must return KawungParams, but got {type(pk).__name__}."
+            )
+        pk = dataclasses.replace(pk, flowers=top.flowers, rotation=top.rotation)
+        groups.setdefault(pk, []).append(k)
+    by_layer: dict[tuple[str, str | None, str | None], list[np.ndarray]] = {}
+    crackle_at: list[tuple[float, float, float]] = []
+    for pk, bands in groups.items():
+        pal = pal_fixed or make_palette(pk.palette)
+        col = _colours(pk, pal)
+        for lo_k, hi_k in _runs(bands):
+            y0, y1 = (lo_k - 0.5) * band, (hi_k + 0.5) * band
+            site_y: dict[str, np.ndarray] = {}
+            built = _build(
+                pk,
+                lat,
+                (0.0, max(y0, 0.0), float(width), min(y1, float(height))),
+                noise=noise,
+                isen_seed=isen_seed,
+                site_y=site_y,
+            )
+            for name, polys in built.items():
+                if len(polys) == 0:
+                    continue
+                cy = site_y[name]
+                keep = (cy >= y0) & (cy < y1)
+                key = (name, col[name], pal.name)
+                by_layer.setdefault(key, []).append(polys[keep])
+            crackle_at.append((y0, y1, pk.crackle))
+    pal0 = pal_fixed or make_palette(top.palette)
+    col0 = _colours(top, pal0)
+    box = (0.0, 0.0, float(width), float(height))
+    # crackle: one network at the densest setting, thinned where the cloth asks for less
+    veins = MultiPolygon()
+    dmax = max(c for _, _, c in crackle_at)
+    if dmax > 0:
+        net = crackle(
+            width,
+            height,
+            density=_crackle_density(dmax, P),
+            rng=crackle_seed,
+            vein_width=max(0.6, 0.012 * P),
+        )
+        parts = shapely.get_parts(net)
+        cy = shapely.get_coordinates(shapely.centroid(parts))[:, 1]
+        local = np.zeros(len(parts))
+        for y0, y1, c in crackle_at:
+            local[(cy >= y0) & (cy < y1)] = c
+        u = _hash01(np.full(len(parts), crackle_seed), np.arange(len(parts)))
+        kept = parts[u < local / dmax]
+        veins = shapely.multipolygons(kept) if len(kept) else MultiPolygon()
+    layers: list[Layer] = []
+    polarity = {pk.polarity for pk in groups}
+    clip_name = "petals" if col0["crackle-clip"] is not None else None
+    if "dark" in polarity and "light" in polarity:
+        clip_name = None  # mixed polarity: veins stay under the petals everywhere
+    palettes_used = sorted({k[2] for k in by_layer})
+    order = ["petals", *_LAYERS[1:]]
+    names_seen: set[str] = set()
+    crackle_layer = Layer("crackle", col0["crackle"], veins, opacity=0.85, clip_to=clip_name)
+    if clip_name is None:
+        layers.append(crackle_layer)
+    for name in order:
+        for key in sorted(k for k in by_layer if k[0] == name):
+            _, colour, pal_name = key
+            lname = name if name not in names_seen else f"{name}@{pal_name}"
+            if lname in names_seen:
+                lname = f"{name}@{pal_name}/{colour}"
+            names_seen.add(lname)
+            layers.append(Layer(lname, colour, _clip(np.concatenate(by_layer[key]), box)))
+        if name == "petals" and clip_name is not None:
+            layers.append(crackle_layer)
+    meta = {
+        "motif": "kawung-cloth",
+        "palette": ", ".join(palettes_used),
+        "pitch": f"{P:.3f}",
+        "lattice": f"{top.flowers} flowers across, {top.rotation}°",
+    }
+    background = col0["background"]
+    return Pattern(width, height, background, tuple(layers), "block", meta)
+
+
+def _runs(ks: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of sorted integers as (first, last)."""
+    out: list[tuple[int, int]] = []
+    for k in sorted(ks):
+        if out and k == out[-1][1] + 1:
+            out[-1] = (out[-1][0], k)
+        else:
+            out.append((k, k))
+    return out

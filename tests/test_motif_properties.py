@@ -1,0 +1,79 @@
+"""Property tests: any parameters within range give valid, non-empty geometry in the tile."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
+
+from batik_waves.motifs.kawung import KawungParams, kawung
+
+
+def _field_strategy(spec):
+    if spec.choices is not None:
+        return st.sampled_from(spec.choices)
+    if isinstance(spec.default, bool):
+        return st.booleans()
+    lo, hi = spec.range
+    if isinstance(spec.default, int):
+        # the flower count sets the size of the work, not its validity: keep it modest
+        return st.integers(int(lo), min(int(hi), 10))
+    return st.floats(lo, hi, allow_nan=False)
+
+
+def params_strategy(cls):
+    fields = {name: _field_strategy(spec) for name, spec in cls.specs().items()}
+    return st.builds(cls, **fields)
+
+
+def _even_flowers(p: KawungParams) -> KawungParams:
+    # square tiles: any count works for block and half-drop needs even rows; keep even
+    return dataclasses.replace(p, flowers=max(2, p.flowers - p.flowers % 2))
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    params=params_strategy(KawungParams),
+    variant=st.sampled_from((None, *KawungParams.variants())),
+    repeat=st.sampled_from(("block", "half-drop", "half-brick")),
+    seed=st.integers(0, 2**16),
+)
+def test_kawung_any_params_give_valid_geometry_in_the_tile(params, variant, repeat, seed):
+    if variant is not None:
+        # a variant with a few fields from the drawn params
+        base = KawungParams.variant(variant)
+        params = dataclasses.replace(
+            base,
+            petal_width=params.petal_width,
+            wobble=params.wobble,
+            palette=params.palette,
+            polarity=params.polarity,
+        )
+    params = _even_flowers(params)
+    size = (200, 200)
+    p = kawung(params, tile=size, repeat=repeat, rng=seed)
+    tile = box(0, 0, *size).buffer(1e-6)
+    petals = p.layer("petals").geometry
+    assert not petals.is_empty
+    assert 0.1 < petals.area / (size[0] * size[1]) < 0.9
+    for layer in p.layers:
+        g = layer.geometry
+        assert g.is_valid, layer.name
+        assert g.is_empty or tile.contains(g), layer.name
+    # petals never overlap: the even-odd fill would punch holes where they did
+    parts = shapely.get_parts(petals)
+    assert shapely.area(parts).sum() == pytest.approx(shapely.union_all(parts).area, rel=1e-6)
+    outline = shapely.get_parts(p.layer("outline").geometry)
+    if len(outline):
+        assert shapely.area(outline).sum() == pytest.approx(
+            shapely.union_all(outline).area, rel=1e-6
+        )
