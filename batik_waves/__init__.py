@@ -41,6 +41,8 @@ _API = {
     "KawungParams": "motifs.kawung",
     "ParangParams": "motifs.parang",
     "render_recording": "job",
+    "load_mapping": "mapping",
+    "params_for": "mapping",
     "render_video": "render.video",
     "to_svg": "render.svg",
     "save_svg": "render.svg",
