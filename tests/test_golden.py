@@ -72,19 +72,23 @@ def _cases():
         ),
         pytest.param("synthetic-lines-near-edge", lambda: synthetic("lines-near-edge"), (1, 1)),
     ]
-    for motif, variant in [
-        ("kawung", None),
-        ("kawung", "sari"),
-        ("parang", "rusak"),
-        ("parang", "klitik"),
+    # few flowers / bands so each golden stays well under 100 KB
+    for motif, variant, changes in [
+        ("kawung", None, {"flowers": 1}),
+        ("kawung", "sari", {"flowers": 2, "crackle": 0.0}),
+        ("parang", "rusak", {"bands": 1, "blades": 1}),
+        ("parang", "klitik", {"bands": 2, "blades": 2}),
     ]:
         name = f"{motif}-{variant or 'default'}"
         cases.append(
             pytest.param(
-                name, lambda m=motif, v=variant: motif_pattern(m, v, tile=(128, 128)), (1, 1)
+                name,
+                lambda m=motif, v=variant, c=changes: motif_pattern(m, v, tile=(128, 128), **c),
+                (1, 1),
+                id=name,
             )
         )
-    return cases
+    return [pytest.param(*c.values, id=c.values[0]) for c in cases]
 
 
 @pytest.mark.parametrize("name,make,repeat", _cases())

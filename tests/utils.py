@@ -167,15 +167,20 @@ MOTIF_VARIANTS = {"kawung": "KawungParams", "parang": "ParangParams"}
 
 
 def motif_pattern(
-    motif: str, variant: str | None = None, *, tile=(160, 160), repeat=None, rng=0
+    motif: str, variant: str | None = None, *, tile=(160, 160), repeat=None, rng=0, **changes
 ) -> Pattern:
-    """A motif's Pattern, or skip the test while that motif module does not exist yet."""
+    """A motif's Pattern, or skip the test while that motif module does not exist yet.
+
+    *changes* replace fields of the variant's parameters (``flowers=1``...).
+    """
     try:
         mod = importlib.import_module(f"batik_waves.motifs.{motif}")
     except ImportError as err:
         pytest.skip(f"batik_waves.motifs.{motif} is not importable yet: {err}")
     params_cls = getattr(mod, MOTIF_VARIANTS[motif])
     params = params_cls.variant(variant) if variant else params_cls()
+    if changes:
+        params = params.replace(**changes)
     kwargs = {"tile": tile, "rng": rng}
     if repeat is not None:
         kwargs["repeat"] = repeat
