@@ -5,16 +5,19 @@ from __future__ import annotations
 from .isen import FILLERS, fill
 from .kawung import KawungParams, kawung, kawung_cloth
 from .palette import PALETTES, Palette, make_palette
+from .parang import DIRECTIONS, ParangParams, parang, parang_cloth
 from .pattern import REPEATS, Layer, Pattern, lattice_vectors, wrap_on_torus
 from .texture import crackle, wobble
 
 __all__ = [
+    "DIRECTIONS",
     "FILLERS",
     "PALETTES",
     "REPEATS",
     "KawungParams",
     "Layer",
     "Palette",
+    "ParangParams",
     "Pattern",
     "crackle",
     "fill",
@@ -22,6 +25,8 @@ __all__ = [
     "kawung_cloth",
     "lattice_vectors",
     "make_palette",
+    "parang",
+    "parang_cloth",
     "wobble",
     "wrap_on_torus",
 ]

@@ -1,0 +1,1144 @@
+"""Parang: rows of S-shaped blades in 45° bands, with the mlinjon strip between bands.
+
+A parang cloth is drawn on parallel diagonal bands. Inside each band stands a row of
+thick S-shaped blades (*lidah api*, flame tongues), each one an S whose two ends curl
+into hooks (the *uceng*), leaning along the band like a chain of waves; between the
+bands runs a narrow strip of small lozenges, the *mlinjon*, which sets parang apart
+from lereng. Every band is the same band shifted (wallpaper group p2: the blade is
+symmetric under a half turn).
+
+Construction (``BATIK.md``): with ``n`` bands and ``m`` blades per band across a square
+tile of side ``W`` the band period is ``D = W / (n·√2)`` and the blade spacing
+``W / (m·√2)``, so the tile is seamless. One blade is built once per parameter set in
+band units (``D = 1``): a centre line made of a cubic Bézier S and two shrinking
+spiral hooks, thickened by a width that swells in the middle and tapers to round
+tips. Copies are placed with one vectorised affine map per blade, the hand of the
+maker (line wobble, crackle) is added in tile coordinates from periodic noise, and
+the result is clipped to the tile: what crosses an edge re-enters on the opposite
+side, exactly as :func:`~batik_waves.motifs.pattern.wrap_on_torus` would fold it.
+
+On a tile that is not square, the bands keep 45° when the height is a whole number
+of band periods ``W / n``; otherwise the tile is stretched vertically by the least
+amount that makes it seamless (a 1920 × 1080 frame with ``n = 8``: 12.5 %), and the
+``"parang:stretch"`` metadata entry says by how much.
+
+>>> p = parang(ParangParams.variant("rusak"), tile=(400, 400), rng=1)
+>>> [layer.name for layer in p.layers][:3]
+['ground', 'crackle', 'blades']
+>>> p.layer("blades").geometry.is_valid
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiLineString, MultiPolygon, Polygon, box
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import polylabel
+
+from ..errors import MotifError
+from ._params import MotifParams, param
+from .isen import FILLERS, fill, replicate
+from .palette import PALETTES, Palette, mix
+from .palette import palette as make_palette
+from .pattern import REPEATS, Layer, Pattern, lattice_vectors
+from .texture import PeriodicNoise, crackle, seed_of
+
+__all__ = ["DIRECTIONS", "ParangParams", "parang", "parang_cloth"]
+
+#: Directions of the bands: Yogyakarta runs top-right → bottom-left, Surakarta
+#: (Solo) top-left → bottom-right.
+DIRECTIONS: tuple[str, ...] = ("yogyakarta", "surakarta")
+
+_C = math.sqrt(0.5)
+
+
+@dataclass(frozen=True)
+class ParangParams(MotifParams):
+    """Every parameter of a parang tile (``BATIK.md``, "Parang").
+
+    Lengths are in units of the band period ``D`` (the distance between the centre
+    lines of two neighbouring mlinjon strips) unless the unit says otherwise.
+
+    Examples
+    --------
+    >>> ParangParams.variants()
+    ('rusak', 'barong', 'klitik', 'curigo', 'slobog', 'kusumo', 'gendreh')
+    >>> ParangParams.variant("barong").bands
+    2
+    >>> ParangParams(thickness=0.5)
+    Traceback (most recent call last):
+    ...
+    batik_waves.errors.MotifError: Invalid value for the 'thickness' parameter of ParangParams. Allowed range is 0.06 to 0.3, but got 0.5 instead.
+    """
+
+    bands: int = param(
+        4,
+        range=(1, 24),
+        unit="per tile",
+        doc="bands n across the tile's width; band period D = W / (n·√2)",
+    )
+    blades: int = param(
+        6,
+        range=(1, 48),
+        unit="per band per tile",
+        doc="blades m along one band per tile width; blade spacing W / (m·√2) = (n/m)·D",
+    )
+    strip: float = param(
+        0.22, range=(0.1, 0.3), unit="× D", doc="width of the mlinjon strip between bands"
+    )
+    bend: float = param(
+        0.35, range=(0.2, 0.6), unit="× body", doc="S-curve bend: Bézier handle length"
+    )
+    sway: float = param(
+        0.05, range=(0.0, 0.35), unit="× D", doc="sideways reach of the S between its ends"
+    )
+    lean: float = param(
+        35.0,
+        range=(20.0, 60.0),
+        unit="°",
+        doc="slant of the S where it crosses the band, from the across-band direction",
+    )
+    hook: float = param(0.12, range=(0.08, 0.25), unit="× D", doc="hook (uceng) curl radius")
+    curl: float = param(260.0, range=(120.0, 360.0), unit="°", doc="how far each hook winds in")
+    thickness: float = param(
+        0.22, range=(0.06, 0.3), unit="× D", doc="blade thickness at its widest"
+    )
+    taper: float = param(
+        0.4, range=(0.15, 1.0), unit="× thickness", doc="blade width at the hook tips"
+    )
+    notch: float = param(
+        0.0,
+        range=(0.0, 30.0),
+        unit="°",
+        doc="broken-blade (rusak) cut through the middle of each blade: its slant; the "
+        "gap widens with the angle (0: unbroken)",
+    )
+    blade: str = param(
+        "s", choices=("s", "keris"), doc="blade shape: the S of parang, or a keris (curigo)"
+    )
+    inner: str = param(
+        "line",
+        choices=("none", "line", "dots", "double"),
+        doc="what follows the S inside each blade: a thin line, a row of cecek, two lines",
+    )
+    ornament: str = param(
+        "none",
+        choices=("none", "barong", "kusumo"),
+        doc="extra ornament between blades: barong eyes, or kusumo flowers",
+    )
+    mlinjon: float = param(
+        0.8, range=(0.6, 1.0), unit="× strip", doc="size of the mlinjon lozenges"
+    )
+    mlinjon_dot: float = param(
+        0.35, range=(0.0, 0.6), unit="× lozenge", doc="dot inside each mlinjon (0: none)"
+    )
+    direction: str = param(
+        "yogyakarta",
+        choices=DIRECTIONS,
+        doc="yogyakarta: bands from top-right to bottom-left; surakarta: top-left to bottom-right",
+    )
+    isen: str = param("none", choices=FILLERS, doc="isen-isen filler kind")
+    isen_where: str = param("ground", choices=("ground", "blades"), doc="where the filler goes")
+    isen_scale: float = param(
+        0.06, range=(0.03, 0.2), unit="× D", doc="spacing of the filler's elements"
+    )
+    outline: float = param(
+        0.012, range=(0.0, 0.04), unit="× D", doc="outline (rengreng) width; 0: none"
+    )
+    polarity: str = param(
+        "dark",
+        choices=("dark", "light"),
+        doc="dark: dyed blades on the light cloth; light: waxed (light) blades on a dyed ground",
+    )
+    palette: str = param("yogya-sogan", choices=PALETTES, doc="colourway")
+    crackle: float = param(
+        0.6, range=(0.0, 4.0), unit="cells / 100² px", doc="wax crackle density (0: none)"
+    )
+    wobble: float = param(
+        0.5, range=(0.0, 3.0), unit="px", doc="canting line wobble (standard deviation)"
+    )
+
+    _VARIANTS: ClassVar[dict[str, dict[str, Any]]] = {
+        "rusak": {"notch": 18.0},
+        "barong": {
+            "bands": 2,
+            "blades": 3,
+            "thickness": 0.25,
+            "hook": 0.12,
+            "sway": 0.1,
+            "taper": 0.45,
+            "inner": "double",
+            "ornament": "barong",
+            "notch": 10.0,
+        },
+        "klitik": {
+            "bands": 8,
+            "blades": 12,
+            "thickness": 0.2,
+            "inner": "none",
+            "mlinjon_dot": 0.0,
+            "outline": 0.0,
+        },
+        "curigo": {"blade": "keris", "lean": 30.0, "hook": 0.1, "sway": 0.0},
+        "slobog": {
+            "bands": 3,
+            "blades": 3,
+            "thickness": 0.14,
+            "lean": 30.0,
+            "sway": 0.1,
+            "inner": "none",
+            "isen": "cecek",
+            "isen_scale": 0.07,
+        },
+        "kusumo": {"ornament": "kusumo", "inner": "dots"},
+        "gendreh": {"bands": 3, "blades": 5, "thickness": 0.22, "inner": "line"},
+    }
+
+    def _check(self) -> None:
+        ratio = self.bands / self.blades
+        if not 0.4 <= ratio <= 1.6:
+            raise MotifError(
+                f"Invalid values for the 'bands' and 'blades' parameters of ParangParams: "
+                f"the blade spacing bands/blades must be 0.4 to 1.6 band periods, but got "
+                f"{self.bands}/{self.blades} = {ratio:.3g} instead."
+            )
+        body = (1.0 - self.strip) / 2 - self.hook - self.thickness / 2
+        if body < 0.05:
+            raise MotifError(
+                f"Invalid values for the 'strip', 'hook' and 'thickness' parameters of "
+                f"ParangParams: the blade does not fit its band ((1 - strip)/2 - hook - "
+                f"thickness/2 must be at least 0.05), but got strip={self.strip}, "
+                f"hook={self.hook}, thickness={self.thickness} ({body:.3g})."
+            )
+
+    def mix(self, other: ParangParams, t: float) -> ParangParams:
+        """Parameters *t* of the way from these to *other* (for tumurun cloths).
+
+        Numbers are interpolated (whole numbers rounded); choices switch at ``t = 0.5``.
+
+        >>> a, b = ParangParams.variant("rusak"), ParangParams.variant("barong")
+        >>> a.mix(b, 0.5).thickness
+        0.235
+        """
+        if not 0.0 <= t <= 1.0:
+            raise MotifError(f"Invalid value for the 't' parameter of mix: 0 to 1, got {t!r}.")
+        out = {}
+        for name, spec in self.specs().items():
+            a, b = getattr(self, name), getattr(other, name)
+            if spec.range is not None:
+                v = a + (b - a) * t
+                out[name] = round(v) if isinstance(spec.default, int) else v
+            else:
+                out[name] = a if t < 0.5 else b
+        return type(self)(**out)
+
+
+# ====================================================================== geometry
+# Local blade frame, band units (D = 1): x runs along the band, y across it.
+
+
+def _cubic(p: np.ndarray, n: int) -> np.ndarray:
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    return (
+        (1 - t) ** 3 * p[0] + 3 * (1 - t) ** 2 * t * p[1] + 3 * (1 - t) * t**2 * p[2] + t**3 * p[3]
+    )
+
+
+def _spiral(start: np.ndarray, heading: np.ndarray, radius: float, sweep: float, n: int):
+    """A clockwise hook leaving *start* along *heading*, its radius shrinking to 50 %."""
+    phi = np.linspace(0.0, sweep, n)
+    r = radius * (1.0 - 0.5 * phi / max(sweep, 1e-9))
+    h = heading / np.linalg.norm(heading)
+    centre = start + radius * np.array([h[1], -h[0]])  # on the right of the heading
+    a0 = math.atan2(start[1] - centre[1], start[0] - centre[0])
+    ang = a0 - phi
+    return centre + np.stack([np.cos(ang), np.sin(ang)], -1) * r[:, None]
+
+
+def _s_reach(pr: ParangParams, hb: float) -> float:
+    """Half the along-band reach of the S body so its middle crosses at ``lean``."""
+    return hb * math.tan(math.radians(pr.lean)) / (1.0 - pr.bend) / 1.0
+
+
+def _s_centreline(pr: ParangParams, hb: float) -> tuple[np.ndarray, np.ndarray]:
+    """Centre line and width of the S blade; ``hb`` is the half height of its body.
+
+    The S leaves the lower band edge running along it, crosses the band at ``lean``
+    from the across-band direction, runs along the upper edge for ``sway`` and curls
+    down into a hook; the lower end is the same turned by a half turn (p2).
+    """
+    a = _s_reach(pr, hb)
+    k = pr.bend * 2 * a
+    p = np.array([[-a, -hb], [-a + k, -hb], [a - k, hb], [a, hb]], float)
+    mid = _cubic(p, 41)
+    nt = 8 if pr.sway > 1e-3 else 1
+    tail = np.stack([np.linspace(a, a + pr.sway, nt), np.full(nt, hb)], -1)[1:]
+    tail = tail if len(tail) else mid[-1:]
+    top = _spiral(tail[-1], np.array([1.0, 0.0]), pr.hook, math.radians(pr.curl), 40)[1:]
+    half = np.concatenate([tail, top]) if nt > 1 else top
+    line = np.concatenate([-half[::-1], mid, half]) * [-1.0, 1.0]  # lean against the band
+    seg = np.linalg.norm(np.diff(line, axis=0), axis=1)
+    s = np.r_[0.0, np.cumsum(seg)]
+    u = s / s[-1]
+    swell = np.sin(np.pi * u) ** 1.5
+    width = pr.thickness * (pr.taper + (1.0 - pr.taper) * swell)
+    return line, width
+
+
+def _keris_centreline(pr: ParangParams, hb: float) -> tuple[np.ndarray, np.ndarray]:
+    """A keris (curigo): a hooked base (gandik), a wavy blade with five luk, a sharp tip."""
+    a = _s_reach(pr, hb)
+    y = np.linspace(-hb, hb, 81)
+    u = (y + hb) / (2 * hb)
+    x = -a + 2 * a * u
+    x = x + 0.06 * np.sin(5 * math.pi * u) * (0.4 + 0.6 * u) * (1 - u**3)
+    blade = np.stack([x, y], -1)
+    base = _spiral(blade[0], np.array([-1.0, -0.2]), pr.hook, math.radians(pr.curl), 30)
+    line = np.concatenate([base[::-1], blade[1:]]) * [-1.0, 1.0]  # lean against the band
+    nb = len(base)
+    width = np.empty(len(line))
+    width[:nb] = pr.thickness * (pr.taper + (1 - pr.taper) * np.linspace(0, 1, nb) ** 0.7)
+    ub = np.linspace(0, 1, len(line) - nb)
+    width[nb:] = pr.thickness * (1.25 - 0.5 * ub) * (1 - ub) ** 0.45 + 0.004
+    return line, width
+
+
+def _rotate(xy: np.ndarray, degrees: float) -> np.ndarray:
+    a = math.radians(degrees)
+    m = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    return xy @ m.T
+
+
+def _normals(line: np.ndarray) -> np.ndarray:
+    t = np.gradient(line, axis=0)
+    t /= np.linalg.norm(t, axis=1, keepdims=True)
+    return np.stack([-t[:, 1], t[:, 0]], -1)
+
+
+def _curvature_limit(line: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """Half-widths no larger than 0.9 × the local radius of curvature (no folds)."""
+    d1 = np.gradient(line, axis=0)
+    d2 = np.gradient(d1, axis=0)
+    cross = np.abs(d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0])
+    speed = np.linalg.norm(d1, axis=1)
+    with np.errstate(divide="ignore"):
+        radius = np.where(cross > 1e-12, speed**3 / np.maximum(cross, 1e-12), np.inf)
+    return np.minimum(half, 0.9 * radius)
+
+
+def _stroke_ring(line: np.ndarray, half: np.ndarray, cap: int = 8) -> np.ndarray:
+    """Outline ring of a variable-width stroke with round ends."""
+    nrm = _normals(line)
+    left = line + nrm * half[:, None]
+    right = line - nrm * half[:, None]
+    phi = np.linspace(0.0, math.pi, cap + 2)[1:-1]
+
+    def end_cap(c, n, h, sign):
+        a = math.atan2(n[1], n[0])
+        ang = a - phi if sign > 0 else a + math.pi - phi
+        return c + h * np.stack([np.cos(ang), np.sin(ang)], -1)
+
+    ring = np.concatenate(
+        [
+            left,
+            end_cap(line[-1], nrm[-1], half[-1], +1),
+            right[::-1],
+            end_cap(line[0], nrm[0], half[0], -1),
+        ]
+    )
+    return np.vstack([ring, ring[:1]])
+
+
+def _valid(poly: BaseGeometry) -> BaseGeometry:
+    if poly.is_valid:
+        return poly
+    return shapely.make_valid(poly).buffer(0)
+
+
+def _stroke(line: np.ndarray, half: np.ndarray) -> BaseGeometry:
+    return _valid(Polygon(_stroke_ring(line, _curvature_limit(line, half))))
+
+
+def _polys(geom: BaseGeometry) -> BaseGeometry:
+    """Only the polygons of *geom*, as a MultiPolygon."""
+    parts = shapely.get_parts(geom)
+    parts = parts[shapely.get_type_id(parts) == 3]
+    return MultiPolygon(list(parts)) if len(parts) else MultiPolygon()
+
+
+def _shape_key(pr: ParangParams) -> tuple:
+    names = (
+        "bands blades strip bend sway lean hook curl thickness taper notch blade inner "
+        "ornament mlinjon mlinjon_dot"
+    ).split()
+    return tuple(getattr(pr, n) for n in names)
+
+
+@dataclass(frozen=True)
+class _Proto:
+    """One blade and its companions in band units, centred on the blade."""
+
+    blade: BaseGeometry  # the blade (MultiPolygon)
+    centre: np.ndarray  # its centre line (for outlines)
+    inner: BaseGeometry  # inner line / dots in the ground colour
+    cell: BaseGeometry  # the ground between this blade and the next (for fillers)
+    ornament: BaseGeometry  # barong eyes / kusumo flowers (accent)
+    ornament_dots: BaseGeometry
+    mlinjon: BaseGeometry  # lozenge of the strip below the blade's band, in blade coords
+    mlinjon_dot: BaseGeometry
+    spacing: float  # blade spacing along the band (band units)
+    radius: float  # reach of everything from the blade's centre
+    overlaps: bool  # True when a blade touches its neighbours (union needed)
+
+
+def _fit(pr: ParangParams, build: Callable, half_band: float):
+    """Centre line and half width of the blade whose body just fills the band."""
+
+    def extent(body):
+        line, width = build(pr, body)
+        half = width / 2
+        return np.max(np.abs(line[:, 1]) + half), line, half
+
+    lo, hi = 0.02, 0.6
+    target = half_band - 0.01
+    e_lo = extent(lo)[0]
+    e_hi = extent(hi)[0]
+    body = lo + (target - e_lo) * (hi - lo) / (e_hi - e_lo)
+    for _ in range(3):
+        e_b = extent(body)[0]
+        body = max(0.005, body + (target - e_b) * (hi - lo) / (e_hi - e_lo))
+    return extent(body)[1:]
+
+
+@functools.lru_cache(maxsize=64)
+def _proto_cached(key: tuple) -> _Proto:
+    pr = ParangParams(**dict(zip(_SHAPE_NAMES, key, strict=True)))
+    return _build_proto(pr)
+
+
+_SHAPE_NAMES = (
+    "bands blades strip bend sway lean hook curl thickness taper notch blade inner "
+    "ornament mlinjon mlinjon_dot"
+).split()
+
+
+def _proto(pr: ParangParams) -> _Proto:
+    return _proto_cached(_shape_key(pr))
+
+
+def _build_proto(pr: ParangParams) -> _Proto:
+    half_band = (1.0 - pr.strip) / 2
+    q = pr.bands / pr.blades
+    build = _keris_centreline if pr.blade == "keris" else _s_centreline
+    line, half = _fit(pr, build, half_band)
+    half = _curvature_limit(line, half)
+    blade = _valid(Polygon(_stroke_ring(line, half)))
+
+    # the rusak break: a slanted gap through the middle of the blade
+    gap_geom = None
+    if pr.notch > 0:
+        mid = len(line) // 2 if pr.blade == "s" else int(len(line) * 0.62)
+        t = np.gradient(line, axis=0)[mid]
+        t /= np.linalg.norm(t)
+        d = _rotate(np.array([[-t[1], t[0]]]), pr.notch)[0]  # across the blade, slanted
+        g = 0.2 * pr.thickness * pr.notch / 30.0
+        c = line[mid]
+        long = 3 * pr.thickness
+        gap_geom = Polygon(
+            [c + d * long + t * g, c - d * long + t * g, c - d * long - t * g, c + d * long - t * g]
+        )
+        blade = blade.difference(gap_geom)
+    blade = _polys(shapely.simplify(blade, 0.001))
+
+    # inner line / dots following the S (ground colour on the blade)
+    n = len(line)
+    lo, hi = int(0.12 * n), int(0.88 * n)
+    if pr.blade == "keris":
+        lo, hi = int(0.3 * n), int(0.9 * n)
+    inner: BaseGeometry = MultiPolygon()
+    if pr.inner == "line":
+        inner = _stroke(line[lo:hi], 0.16 * half[lo:hi])
+    elif pr.inner == "double":
+        nrm = _normals(line)[lo:hi]
+        off = 0.42 * half[lo:hi, None] * nrm
+        inner = shapely.union_all(
+            [
+                _stroke(line[lo:hi] + off, 0.11 * half[lo:hi]),
+                _stroke(line[lo:hi] - off, 0.11 * half[lo:hi]),
+            ]
+        )
+    elif pr.inner == "dots":
+        seg = np.linalg.norm(np.diff(line, axis=0), axis=1)
+        s = np.r_[0.0, np.cumsum(seg)]
+        step = 1.15 * pr.thickness * 0.5
+        at = np.arange(s[lo], s[hi], step)
+        idx = np.searchsorted(s, at).clip(0, n - 1)
+        r = 0.28 * half[idx]
+        inner = shapely.union_all(
+            [shapely.Point(line[i]).buffer(ri, quad_segs=3) for i, ri in zip(idx, r, strict=True)]
+        )
+    if gap_geom is not None and not inner.is_empty:
+        inner = inner.difference(gap_geom.buffer(0.25 * pr.thickness))
+    inner = inner.intersection(blade.buffer(-0.1 * pr.taper * pr.thickness))
+    inner = _polys(shapely.simplify(inner, 0.001))
+
+    # ground cell: the band between this blade and the next one along it
+    near = shapely.union_all(
+        [shapely.affinity.translate(blade, k * q, 0) for k in (-2, -1, 0, 1, 2)]
+    )
+    overlaps = blade.buffer(1e-6).intersects(shapely.affinity.translate(blade, q, 0))
+    cell_box = box(0.0, -half_band, q, half_band)
+    cell = _polys(cell_box.difference(near.buffer(0.35 * pr.thickness)))
+
+    # ornaments set in the ground cell, where it is roomiest
+    ornament: BaseGeometry = MultiPolygon()
+    ornament_dots: BaseGeometry = MultiPolygon()
+    if pr.ornament != "none" and not cell.is_empty:
+        biggest = max(cell.geoms, key=lambda g: g.area)
+        centre = polylabel(biggest, tolerance=0.002)
+        room = biggest.exterior.distance(centre)
+        cx, cy = centre.x, centre.y
+        if pr.ornament == "barong" and room > 0.02:
+            # the barong's eye: an almond leaning with the blades, a pupil inside
+            a = np.linspace(0, 2 * np.pi, 33)[:-1]
+            length, width = 0.95 * room, 0.42 * room
+            eye = np.stack([length * np.cos(a), width * np.sin(a) * np.abs(np.sin(a)) ** 0.2], -1)
+            eye = _rotate(eye, 90 - pr.lean) + np.array([cx, cy])
+            ornament = Polygon(eye)
+            ornament_dots = shapely.Point(cx, cy).buffer(0.3 * width, quad_segs=4)
+        elif pr.ornament == "kusumo" and room > 0.02:
+            petals = []
+            rr = 1.6 * room
+            for k in range(4):
+                ang = math.radians(45 + 90 * k - pr.lean)
+                d = np.array([math.cos(ang), math.sin(ang)])
+                petals.append(
+                    shapely.affinity.rotate(
+                        shapely.affinity.scale(
+                            shapely.Point(0, 0).buffer(1, quad_segs=6), 0.5, 0.26
+                        ),
+                        math.degrees(ang),
+                        origin=(0, 0),
+                    )
+                )
+                petals[-1] = shapely.affinity.translate(
+                    shapely.affinity.scale(petals[-1], rr, rr, origin=(0, 0)),
+                    cx + d[0] * 0.5 * rr,
+                    cy + d[1] * 0.5 * rr,
+                )
+            ornament = shapely.union_all(petals)
+            ornament_dots = shapely.Point(cx, cy).buffer(0.16 * rr, quad_segs=4)
+        ornament = _polys(ornament)
+        ornament_dots = _polys(ornament_dots)
+
+    # the mlinjon lozenge on the strip below this band, midway between blade tips
+    sh = pr.strip * pr.mlinjon / 2
+    sl = sh * 1.35
+    lozenge = Polygon([(sl, 0.0), (0.0, sh), (-sl, 0.0), (0.0, -sh)])
+    y0 = -half_band - pr.strip / 2
+    mlinjon = shapely.affinity.translate(lozenge, q / 2, y0)
+    mdot = MultiPolygon()
+    if pr.mlinjon_dot > 0:
+        mdot = _polys(shapely.Point(q / 2, y0).buffer(pr.mlinjon_dot * sh, quad_segs=4))
+    reach = float(np.max(np.abs(line)) + pr.thickness + q + 1.0)
+    return _Proto(
+        blade=blade,
+        centre=line,
+        inner=inner,
+        cell=cell,
+        ornament=ornament,
+        ornament_dots=ornament_dots,
+        mlinjon=_polys(mlinjon),
+        mlinjon_dot=mdot,
+        spacing=q,
+        radius=reach,
+        overlaps=bool(overlaps),
+    )
+
+
+# ====================================================================== layout
+@dataclass(frozen=True)
+class _Layout:
+    """Where the blades go: the tile's lattice in band units and the map to pixels."""
+
+    width: float
+    height: float
+    design_height: float  # the height before the vertical stretch
+    stretch: float  # design → tile vertical scale
+    band: float  # band period D in px
+    shift: float  # along-band shift between neighbouring bands (band units)
+    mirror: bool
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """Linear part of the map from band units to tile px."""
+        m = self.band * _C * np.array([[1.0, 1.0], [1.0, -1.0]])
+        flip = np.diag([-1.0 if self.mirror else 1.0, self.stretch])
+        return flip @ m
+
+    def to_tile(self, tw: np.ndarray) -> np.ndarray:
+        """Band coordinates (t along, w across; band units) → tile px."""
+        xy = tw @ (self.band * _C * np.array([[1.0, 1.0], [1.0, -1.0]])).T
+        if self.mirror:
+            xy[:, 0] = self.width - xy[:, 0]
+        xy[:, 1] *= self.stretch
+        return xy
+
+
+def _layout(pr: ParangParams, width: float, height: float, repeat: str) -> _Layout:
+    n, m = pr.bands, pr.blades
+    p = width / n  # band period along x (u = x + y units); D = p / √2
+    q = width / m
+    k = max(1, round(height / p))
+    if repeat == "half-drop" and k % 2:
+        k = k + 1 if abs(height / p - (k + 1)) <= abs(height / p - (k - 1)) or k == 1 else k - 1
+    if repeat == "half-brick" and n % 2:
+        raise MotifError(
+            f"parang: a half-brick repeat needs an even number of bands, but got "
+            f"bands={n}; use bands={n + 1} or the block / half-drop repeat."
+        )
+    hd = k * p
+    vectors = lattice_vectors(width, hd, repeat)
+    shift = _band_shift(vectors, p, q)
+    if shift is None:
+        raise MotifError(
+            f"parang: cannot make a seamless {repeat} tile of {width:g} × {height:g} px with "
+            f"bands={n} and blades={m}; try the block repeat or another blade count."
+        )
+    return _Layout(
+        width=float(width),
+        height=float(height),
+        design_height=hd,
+        stretch=height / hd,
+        band=p * _C,
+        shift=shift / p,
+        mirror=pr.direction == "yogyakarta",
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _band_shift(vectors, p: float, q: float) -> float | None:
+    """The along-band shift s (px, in u = x + y) between bands that makes the lattice fit.
+
+    Blade (a, b) sits at ``u = a·s + b·q, v = a·p``; each tile vector (X, Y) must be one
+    of those: ``a = (X - Y)/p`` whole and ``(X + Y - a·s)/q`` whole. The first vector
+    with ``a != 0`` allows ``|a|`` shifts modulo q; the smallest that suits every vector
+    wins.
+    """
+    need = []
+    for x, y in vectors:
+        a = (x - y) / p
+        if abs(a - round(a)) > 1e-6:
+            return None
+        need.append((round(a), x + y))
+
+    def fits(s: float) -> bool:
+        for a, u in need:
+            r = (u - a * s) / q
+            if abs(r - round(r)) > 1e-6:
+                return False
+        return True
+
+    lead = next(((a, u) for a, u in need if a != 0), None)
+    if lead is None:
+        return 0.0 if fits(0.0) else None
+    a, u = lead
+    best = None
+    for i in range(abs(a)):
+        s = (u - i * q) / a
+        s = (s + q / 2) % q - q / 2  # the smallest shift modulo q
+        if fits(s) and (best is None or abs(s) < abs(best) - 1e-12):
+            best = s
+    return best
+
+
+def _places(lay: _Layout, proto: _Proto) -> np.ndarray:
+    """Band coordinates (t, w) of every blade centre whose reach touches the tile."""
+    d = lay.band
+    corners = np.array(
+        [[0, 0], [lay.width, 0], [0, lay.design_height], [lay.width, lay.design_height]]
+    )
+    t = (corners[:, 0] + corners[:, 1]) * _C / d
+    w = (corners[:, 0] - corners[:, 1]) * _C / d
+    r = proto.radius * max(1.0, lay.stretch)
+    ks = np.arange(math.floor(w.min() - r - 1), math.ceil(w.max() + r + 1))
+    q = proto.spacing
+    js = np.arange(
+        math.floor((t.min() - r - abs(lay.shift) * len(ks)) / q) - 1,
+        math.ceil((t.max() + r + abs(lay.shift) * len(ks)) / q) + 1,
+    )
+    kk, jj = np.meshgrid(ks, js, indexing="ij")
+    tt = jj * q + kk * lay.shift
+    ww = kk + 0.5
+    tw = np.stack([tt.ravel(), ww.ravel()], -1)
+    xy = tw @ (d * _C * np.array([[1.0, 1.0], [1.0, -1.0]])).T
+    reach = r * d
+    keep = (
+        (xy[:, 0] > -reach)
+        & (xy[:, 0] < lay.width + reach)
+        & (xy[:, 1] > -reach)
+        & (xy[:, 1] < lay.design_height + reach)
+    )
+    return tw[keep]
+
+
+# ====================================================================== assembly
+def _copies(geom: BaseGeometry, matrix: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Copies of the polygons of *geom* (band units) at *offsets* (tile px)."""
+    if geom.is_empty or len(offsets) == 0:
+        return np.empty(0, dtype=object)
+    mats = np.broadcast_to(matrix, (len(offsets), 2, 2))
+    return replicate(geom, mats, offsets)
+
+
+def _clip(geoms: np.ndarray, width: float, height: float, kind: int = 3) -> BaseGeometry:
+    """Clip an array of geometries to the tile and gather parts of one type (3: polygons)."""
+    if len(geoms) == 0:
+        return MultiPolygon() if kind == 3 else MultiLineString()
+    geoms = shapely.get_parts(geoms)
+    b = shapely.bounds(geoms)
+    inside = (b[:, 0] >= 0) & (b[:, 1] >= 0) & (b[:, 2] <= width) & (b[:, 3] <= height)
+    outside = (b[:, 2] <= 0) | (b[:, 3] <= 0) | (b[:, 0] >= width) | (b[:, 1] >= height)
+    cross = ~inside & ~outside
+    tile = box(0, 0, width, height)
+    cut = shapely.get_parts(shapely.intersection(geoms[cross], tile))
+    parts = np.concatenate([geoms[inside], cut])
+    parts = parts[shapely.get_type_id(parts) == (3 if kind == 3 else 1)]
+    parts = parts[~shapely.is_empty(parts)]
+    if kind == 3:
+        return shapely.multipolygons(parts) if len(parts) else MultiPolygon()
+    return shapely.multilinestrings(parts) if len(parts) else MultiLineString()
+
+
+def _merge(arrays: list[np.ndarray]) -> np.ndarray:
+    arrays = [a for a in arrays if len(a)]
+    return np.concatenate(arrays) if arrays else np.empty(0, dtype=object)
+
+
+@functools.lru_cache(maxsize=8)
+def _noise(width: float, height: float, cell: float, seed: int, repeat: str) -> PeriodicNoise:
+    """The wobble's noise field, kept while frames reuse the same seed and tile."""
+    return PeriodicNoise(width, height, cell=cell, rng=seed, repeat=repeat)
+
+
+class _Hand:
+    """The canting's wobble: one periodic noise field displaces every layer alike.
+
+    Long lines (blades, inner lines) are displaced vertex by vertex; small marks
+    (dots, lozenges, fillers) move whole, by the noise at their centre, which keeps
+    them round and costs one noise sample per mark.
+    """
+
+    def __init__(self, lay: _Layout, amount: float, seed: int, repeat: str) -> None:
+        self.amount = amount
+        self.noise = None
+        if amount > 0:
+            cell = max(12.0, 12.0 * amount)
+            self.noise = _noise(lay.width, lay.height, cell, seed, repeat)
+
+    def lines(self, geoms: np.ndarray) -> np.ndarray:
+        if self.noise is None or len(geoms) == 0:
+            return geoms
+        coords = shapely.get_coordinates(geoms)
+        geoms = shapely.set_coordinates(geoms, coords + self.amount * self.noise(coords))
+        bad = ~shapely.is_valid(geoms)
+        if bad.any():
+            geoms = geoms.copy()
+            geoms[bad] = [_polys(shapely.make_valid(g)) for g in geoms[bad]]
+            geoms = shapely.get_parts(geoms)
+        return geoms
+
+    def marks(self, geoms: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        if self.noise is None or len(geoms) == 0:
+            return geoms
+        centres = shapely.get_coordinates(shapely.centroid(geoms))
+        shift = scale * self.amount * self.noise(centres)
+        coords, index = shapely.get_coordinates(geoms, return_index=True)
+        return shapely.set_coordinates(geoms, coords + shift[index])
+
+
+def _unite(polys: np.ndarray) -> np.ndarray:
+    """Union overlapping blades (extreme parameters only) so the layer stays valid."""
+    if len(polys) == 0:
+        return polys
+    return shapely.get_parts(shapely.union_all(polys))
+
+
+def _roles(pal: Palette, polarity: str) -> dict[str, str | None]:
+    """Colours of the parang layers from the palette roles."""
+    if polarity == "dark":
+        ground = pal.ground
+        light = pal.ground if pal.ground is not None else mix(pal.fill, "#FFFFFF", 0.85)
+        return {
+            "ground": ground,
+            "blades": pal.fill,
+            "blade-inner": light,
+            "isen-ground": pal.ink,
+            "isen-blades": light,
+            "outline": pal.ink,
+            "mlinjon": pal.ink,
+            "mlinjon-dots": light,
+            "ornament": pal.ink,
+            "ornament-dots": light,
+            "crackle": pal.crackle,
+        }
+    light = pal.ground if pal.ground is not None else mix(pal.fill, "#FFFFFF", 0.85)
+    return {
+        "ground": pal.ink if pal.ground is not None else None,
+        "blades": light,
+        "blade-inner": pal.fill,
+        "isen-ground": light,
+        "isen-blades": pal.fill,
+        "outline": pal.fill,
+        "mlinjon": light,
+        "mlinjon-dots": pal.ink,
+        "ornament": pal.fill,
+        "ornament-dots": light,
+        "crackle": mix(pal.crackle, pal.ink, 0.3),
+    }
+
+
+def _isen_proto(pr: ParangParams, proto: _Proto, seed: int) -> BaseGeometry:
+    return _isen_cached(_shape_key(pr), pr.isen, pr.isen_where, pr.isen_scale, seed)
+
+
+@functools.lru_cache(maxsize=64)
+def _isen_cached(key: tuple, kind: str, where: str, scale: float, seed: int) -> BaseGeometry:
+    proto = _proto_cached(key)
+    if kind == "none":
+        return MultiPolygon()
+    pr = ParangParams(**dict(zip(_SHAPE_NAMES, key, strict=True)))
+    if where == "ground":
+        region = proto.cell
+    else:
+        region = proto.blade.buffer(-0.12 * pr.thickness)
+        scale = min(scale, 0.6 * pr.thickness)
+    if region.is_empty:
+        return MultiPolygon()
+    return _polys(fill(kind, region, scale=scale, rng=seed, angle=-pr.lean))
+
+
+def _check_tile(tile) -> tuple[int, int]:
+    try:
+        w, h = tile
+    except (TypeError, ValueError):
+        raise MotifError(
+            f"Invalid value for the 'tile' parameter: expected (width, height) in px, but got "
+            f"{tile!r} instead."
+        ) from None
+    for name, v in (("width", w), ("height", h)):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or not v >= 8:
+            raise MotifError(
+                f"Invalid value for the 'tile' parameter: the {name} must be a whole number of "
+                f"pixels >= 8, but got {v!r} instead."
+            )
+    return int(w), int(h)
+
+
+def _check_params(params) -> ParangParams:
+    if params is None:
+        return ParangParams()
+    if isinstance(params, str):
+        return ParangParams.variant(params)
+    if not isinstance(params, ParangParams):
+        raise MotifError(
+            f"Invalid value for the 'params' parameter: expected ParangParams, a variant name or "
+            f"None, but got {type(params).__name__} instead."
+        )
+    return params
+
+
+def _palette(pr: ParangParams, palette, transparent: bool) -> Palette:
+    pal = make_palette(pr.palette if palette is None else palette)
+    return pal.transparent() if transparent else pal
+
+
+def _layers(
+    geoms: dict[str, BaseGeometry], roles: dict, pr: ParangParams, band_px: float
+) -> list[Layer]:
+    """The ordered layers of a parang cloth from its clipped geometries."""
+    layers: list[Layer] = []
+    ground = roles["ground"]
+    w, h = geoms["_size"]
+    if ground is not None:
+        layers.append(Layer("ground", ground, box(0, 0, w, h)))
+    wax = "ground" if pr.polarity == "dark" else "blades"
+    crack = Layer(
+        "crackle",
+        roles["crackle"],
+        geoms["crackle"],
+        clip_to=wax if (wax != "ground" or ground is not None) else None,
+    )
+    if pr.polarity == "dark":
+        layers.append(crack)
+        if pr.isen != "none" and pr.isen_where == "ground":
+            layers.append(Layer("isen", roles["isen-ground"], geoms["isen"]))
+        layers.append(Layer("blades", roles["blades"], geoms["blades"]))
+    else:
+        if pr.isen != "none" and pr.isen_where == "ground":
+            layers.append(Layer("isen", roles["isen-ground"], geoms["isen"]))
+        layers.append(Layer("blades", roles["blades"], geoms["blades"]))
+        layers.append(crack)
+    if pr.isen != "none" and pr.isen_where == "blades":
+        layers.append(Layer("isen", roles["isen-blades"], geoms["isen"]))
+    layers.append(Layer("blade-inner", roles["blade-inner"], geoms["blade-inner"]))
+    if pr.outline > 0:
+        layers.append(
+            Layer(
+                "outline",
+                None,
+                geoms["outline"],
+                stroke=roles["outline"],
+                stroke_width=max(0.25, pr.outline * band_px),
+            )
+        )
+    layers.append(Layer("mlinjon", roles["mlinjon"], geoms["mlinjon"]))
+    layers.append(Layer("mlinjon-dots", roles["mlinjon-dots"], geoms["mlinjon-dots"]))
+    if pr.ornament != "none":
+        layers.append(Layer("ornament", roles["ornament"], geoms["ornament"]))
+        layers.append(Layer("ornament-dots", roles["ornament-dots"], geoms["ornament-dots"]))
+    return layers
+
+
+def _build_geoms(
+    items: list[tuple[ParangParams, np.ndarray]],
+    lay: _Layout,
+    *,
+    seed: int,
+    repeat: str,
+    first: ParangParams,
+) -> dict[str, BaseGeometry]:
+    """Place blades (params, band coordinates) and clip every layer to the tile."""
+    m = lay.matrix
+    acc: dict[str, list[np.ndarray]] = {
+        k: []
+        for k in (
+            "blades",
+            "outline",
+            "blade-inner",
+            "isen",
+            "mlinjon",
+            "mlinjon-dots",
+            "ornament",
+            "ornament-dots",
+        )
+    }
+    overlaps = False
+    for pr, tw in items:
+        proto = _proto(pr)
+        offsets = lay.to_tile(tw)
+        overlaps |= proto.overlaps
+        acc["blades"].append(_copies(proto.blade, m, offsets))
+        acc["blade-inner"].append(_copies(proto.inner, m, offsets))
+        acc["mlinjon"].append(_copies(proto.mlinjon, m, offsets))
+        acc["mlinjon-dots"].append(_copies(proto.mlinjon_dot, m, offsets))
+        acc["ornament"].append(_copies(proto.ornament, m, offsets))
+        acc["ornament-dots"].append(_copies(proto.ornament_dots, m, offsets))
+        if pr.isen != "none":
+            acc["isen"].append(_copies(_isen_proto(pr, proto, seed + 1), m, offsets))
+    hand = _Hand(lay, first.wobble, seed, repeat)
+    out: dict[str, BaseGeometry] = {"_size": (lay.width, lay.height)}
+    blades = hand.lines(_merge(acc["blades"]))
+    if overlaps:
+        blades = _unite(blades)
+    out["blades"] = _clip(blades, lay.width, lay.height)
+    if first.outline > 0:
+        out["outline"] = _clip(shapely.boundary(blades), lay.width, lay.height, kind=1)
+    inner = hand.lines(_merge(acc["blade-inner"]))
+    isen = hand.marks(_merge(acc["isen"]))
+    if overlaps:  # neighbours' inner lines and fillers may overlap too
+        inner, isen = _unite(inner), _unite(isen)
+    out["blade-inner"] = _clip(inner, lay.width, lay.height)
+    out["isen"] = _clip(isen, lay.width, lay.height)
+    for name in ("ornament", "ornament-dots"):
+        out[name] = _clip(hand.marks(_merge(acc[name])), lay.width, lay.height)
+    for name in ("mlinjon", "mlinjon-dots"):
+        out[name] = _clip(hand.marks(_merge(acc[name]), 0.6), lay.width, lay.height)
+    return out
+
+
+def parang(
+    params: ParangParams | str | None = None,
+    *,
+    tile: tuple[int, int] = (800, 800),
+    repeat: str = "block",
+    rng=None,
+    palette=None,
+    transparent: bool = False,
+) -> Pattern:
+    """One seamless tile of parang.
+
+    Parameters
+    ----------
+    params : ParangParams, str or None
+        The parameters, a variant name (``"rusak"``, ``"barong"``...) or None for the
+        defaults.
+    tile : (int, int)
+        Tile width and height in px. ``params.bands`` bands cross the width.
+    repeat : str
+        ``"block"``, ``"half-drop"`` or ``"half-brick"`` (half-brick needs an even band
+        count).
+    rng : numpy Generator or int, optional
+        The maker's hand: line wobble, crackle and filler jitter (seed 0 when None). The
+        motif itself does not depend on it.
+    palette : str, list of str or Palette, optional
+        Overrides ``params.palette`` (a custom list of hex colours, say).
+    transparent : bool
+        Leave the ground undrawn (for compositing).
+
+    Returns
+    -------
+    Pattern
+        Layers ``ground`` (absent when transparent), ``crackle`` (clipped to the wax:
+        the ground for dark blades, the blades for light ones), ``isen`` (when a filler
+        is chosen), ``blades``, ``blade-inner``, ``outline`` (stroked), ``mlinjon``,
+        ``mlinjon-dots`` and, with an ornament, ``ornament`` and ``ornament-dots``.
+
+    Raises
+    ------
+    MotifError
+        Bad parameters, tile size or repeat, or a repeat that cannot be seamless.
+
+    Examples
+    --------
+    >>> p = parang("klitik", tile=(300, 300), rng=2)
+    >>> p.width, p.metadata["motif"], p.metadata["variant"]
+    (300, 'parang', 'klitik')
+    >>> parang(tile=(300, 300), repeat="mirror")
+    Traceback (most recent call last):
+    ...
+    batik_waves.errors.MotifError: Invalid value for the 'repeat' parameter. Allowed values are 'block', 'half-drop', 'half-brick', but got 'mirror' instead.
+    """
+    variant = params if isinstance(params, str) else None
+    pr = _check_params(params)
+    width, height = _check_tile(tile)
+    if repeat not in REPEATS:
+        lattice_vectors(width, height, repeat)  # raises the standard message
+    pal = _palette(pr, palette, transparent)
+    seed = seed_of(rng)
+    lay = _layout(pr, width, height, repeat)
+    proto = _proto(pr)
+    places = _places(lay, proto)
+    geoms = _build_geoms([(pr, places)], lay, seed=seed, repeat=repeat, first=pr)
+    geoms["crackle"] = crackle(
+        width,
+        height,
+        density=pr.crackle,
+        rng=seed + 2,
+        repeat=repeat,
+        vein_width=max(0.6, 0.006 * lay.band),
+    )
+    layers = _layers(geoms, _roles(pal, pr.polarity), pr, lay.band)
+    meta = {
+        "motif": "parang",
+        "variant": variant or _variant_name(pr),
+        "direction": pr.direction,
+        "palette": pal.name,
+        "parang:stretch": f"{lay.stretch:.4f}",
+    }
+    return Pattern(width, height, pal.ground, tuple(layers), repeat, meta)
+
+
+def _variant_name(pr: ParangParams) -> str:
+    for name in ParangParams.variants():
+        if ParangParams.variant(name) == pr:
+            return name
+    return "default" if pr == ParangParams() else "custom"
+
+
+def parang_cloth(
+    params_at: Callable[[float], ParangParams],
+    *,
+    size: tuple[int, int] = (1000, 2500),
+    rng=None,
+    palette=None,
+    transparent: bool = False,
+) -> Pattern:
+    """A long cloth (kain panjang) whose blades change along its length.
+
+    The bands (count, direction, strip) come from ``params_at(0.0)`` and stay
+    continuous; every blade takes its shape (thickness, hook, bend, notch, lean...)
+    from ``params_at(y)`` at its own position, ``y`` running from 0 at the top to 1
+    at the bottom: the traditional *parang rusak barong tumurun*, whose blades grow
+    and shrink along the cloth. The cloth is clipped to its rectangle, not wrapped.
+
+    Parameters
+    ----------
+    params_at : callable
+        ``y_fraction -> ParangParams``.
+    size : (int, int)
+        Cloth width and height in px (a kain panjang is about 1 : 2.5).
+    rng, palette, transparent
+        As for :func:`parang`.
+
+    Returns
+    -------
+    Pattern
+        Same layers as :func:`parang`; ``repeat`` is ``"block"`` but the cloth is not
+        meant to repeat.
+
+    Examples
+    --------
+    >>> a, b = ParangParams.variant("rusak"), ParangParams.variant("rusak").replace(thickness=0.2)
+    >>> cloth = parang_cloth(lambda y: a.mix(b, y), size=(200, 500), rng=1)
+    >>> cloth.size, cloth.layer("blades").geometry.is_valid
+    ((200, 500), True)
+    """
+    if not callable(params_at):
+        raise MotifError(
+            f"Invalid value for the 'params_at' parameter: expected a function of the position "
+            f"along the cloth returning ParangParams, but got {params_at!r} instead."
+        )
+    width, height = _check_tile(size)
+
+    def at(y: float) -> ParangParams:
+        pr = params_at(float(y))
+        if not isinstance(pr, ParangParams):
+            raise MotifError(
+                f"params_at({y:.3g}) returned {type(pr).__name__}, expected ParangParams"
+            )
+        return pr
+
+    first = at(0.0)
+    pal = _palette(first, palette, transparent)
+    seed = seed_of(rng)
+    # free layout: no lattice to fit, bands exactly at 45°, aligned blades
+    lay = _Layout(
+        width=float(width),
+        height=float(height),
+        design_height=float(height),
+        stretch=1.0,
+        band=width / first.bands * _C,
+        shift=0.0,
+        mirror=first.direction == "yogyakarta",
+    )
+    band_keys = ("bands", "blades", "strip", "direction")
+    places = _places(lay, _proto(first))
+    centres = lay.to_tile(places)
+    groups: dict[ParangParams, list[int]] = {}
+    for i, (_, y) in enumerate(centres):
+        pr = at(min(1.0, max(0.0, y / height)))
+        pr = dataclasses.replace(pr, **{k: getattr(first, k) for k in band_keys})
+        groups.setdefault(pr, []).append(i)
+    items = [(pr, places[idx]) for pr, idx in groups.items()]
+    geoms = _build_geoms(items, lay, seed=seed, repeat="block", first=first)
+    geoms["crackle"] = crackle(
+        width, height, density=first.crackle, rng=seed + 2, vein_width=max(0.6, 0.006 * lay.band)
+    )
+    layers = _layers(geoms, _roles(pal, first.polarity), first, lay.band)
+    meta = {
+        "motif": "parang",
+        "variant": "cloth",
+        "direction": first.direction,
+        "palette": pal.name,
+    }
+    return Pattern(width, height, pal.ground, tuple(layers), "block", meta)

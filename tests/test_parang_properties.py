@@ -1,0 +1,70 @@
+"""Property tests: any parameters in range give valid, non-empty parang inside the tile."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
+
+from batik_waves.errors import MotifError
+from batik_waves.motifs.parang import ParangParams, parang
+from batik_waves.motifs.pattern import REPEATS
+
+
+def _value(spec):
+    if spec.choices is not None:
+        return st.sampled_from(spec.choices)
+    lo, hi = spec.range
+    if isinstance(spec.default, int):
+        return st.integers(int(lo), int(hi))
+    return st.floats(lo, hi, allow_nan=False)
+
+
+@st.composite
+def parang_params(draw):
+    variant = draw(st.sampled_from((None, *ParangParams.variants())))
+    specs = ParangParams.specs()
+    names = draw(st.sets(st.sampled_from(sorted(specs)), max_size=6))
+    values = {n: draw(_value(specs[n])) for n in sorted(names)}
+    try:
+        return ParangParams.from_dict(values, variant=variant)
+    except MotifError as err:  # a cross-field rule: the message names the fields
+        assert "parameters of ParangParams" in str(err)
+        assume(False)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(
+    params=parang_params(),
+    width=st.integers(120, 360),
+    height=st.integers(120, 360),
+    repeat=st.sampled_from(REPEATS),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_any_params_give_valid_geometry_inside_the_tile(params, width, height, repeat, seed):
+    if repeat == "half-brick" and params.bands % 2:
+        with pytest.raises(MotifError, match="even number of bands"):
+            parang(params, tile=(width, height), repeat=repeat, rng=seed)
+        return
+    p = parang(params, tile=(width, height), repeat=repeat, rng=seed)
+    tile = box(0, 0, width, height).buffer(1e-6)
+    for layer in p.layers:
+        g = layer.geometry
+        assert g.is_valid, layer.name
+        assert g.is_empty or tile.contains(g), layer.name
+    assert p.layer("blades").geometry.area > 0.02 * width * height
+    assert not p.layer("mlinjon").geometry.is_empty
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(params=parang_params(), seed=st.integers(0, 1000))
+def test_same_seed_same_tile(params, seed):
+    a = parang(params, tile=(200, 200), rng=seed)
+    b = parang(params, tile=(200, 200), rng=seed)
+    assert [x.geometry.wkb for x in a.layers] == [x.geometry.wkb for x in b.layers]
