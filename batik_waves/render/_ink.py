@@ -246,11 +246,12 @@ def _place(paths: Paths, pad: float, pattern: Pattern, rect) -> Paths:
     return _select(paths, pi, t[ti])
 
 
-def _base(layer: Layer, pattern: Pattern) -> tuple[Paths, Paths]:
+def _base(layer: Layer, pattern: Pattern, oriented: bool) -> tuple[Paths, Paths]:
     """The layer's own (unplaced) fill rings and stroke paths."""
     polys, lines = _flat_parts(layer.geometry)
     if len(polys):
-        polys = shapely.orient_polygons(polys, exterior_cw=False)
+        if oriented:
+            polys = shapely.orient_polygons(polys, exterior_cw=False)
         rings = np.asarray(shapely.get_rings(polys), dtype=object)
         fill = _paths_of(rings, np.ones(len(rings), bool))
     else:
@@ -263,14 +264,18 @@ def _base(layer: Layer, pattern: Pattern) -> tuple[Paths, Paths]:
     return fill, stroke
 
 
-def ink(pattern: Pattern, rect=None) -> list[LayerInk]:
-    """Everything needed to paint *rect* (default: the tile) of the endless repeat."""
+def ink(pattern: Pattern, rect=None, *, oriented: bool = True) -> list[LayerInk]:
+    """Everything needed to paint *rect* (default: the tile) of the endless repeat.
+
+    *oriented*: turn exteriors and holes opposite ways, so that non-zero filling
+    agrees with even-odd (needed in SVG; cairo drawing uses even-odd and skips it).
+    """
     if rect is None:
         rect = (0.0, 0.0, float(pattern.width), float(pattern.height))
     bases = {}
     out = []
     for layer in pattern.layers:
-        fill, stroke = _base(layer, pattern)
+        fill, stroke = _base(layer, pattern, oriented)
         bases[layer.name] = fill
         placed_fill = _place(fill, 0.0, pattern, rect) if layer.fill is not None else Paths.empty()
         placed_stroke = (

@@ -180,7 +180,7 @@ def _cached_ink(pattern: Pattern, rect) -> list[LayerInk]:
         hit = _INK_CACHE.get(key)
         if hit is not None and hit[0] is pattern:
             return hit[1]
-    value = ink(pattern, rect)
+    value = ink(pattern, rect, oriented=False)
     with _INK_LOCK:
         if len(_INK_CACHE) >= 4:
             _INK_CACHE.pop(next(iter(_INK_CACHE)))
@@ -355,7 +355,7 @@ def rasterize(
             ctx.scale(scale, scale)
             ctx.translate(-ox, -oy)
             _paint_ground(ctx, pattern.background)
-            _draw_layers(ctx, ink(pattern, rect))
+            _draw_layers(ctx, ink(pattern, rect, oriented=False))
         else:
             if pw > MAX_SIZE or ph > MAX_SIZE:
                 raise RenderError(
