@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 
 import numpy as np
 import pytest
@@ -11,8 +12,9 @@ from shapely import affinity
 from shapely.geometry import LineString, Point, box
 
 from batik_waves.errors import MotifError
-from batik_waves.motifs import parang as parang_mod
 from batik_waves.motifs.parang import ParangParams, parang, parang_cloth
+
+parang_mod = importlib.import_module("batik_waves.motifs.parang")
 
 MOTIF_LAYERS = ("blades", "blade-inner", "mlinjon", "mlinjon-dots")
 
