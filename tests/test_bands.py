@@ -301,3 +301,15 @@ def test_band_wider_than_the_output_rate():
     exact, idx = _coincident(env, sfreq)
     ref = _mne_envelope(raw, 60, 120)[:, idx]
     assert _min_r(env.data[0][:, exact], ref) > 0.999
+
+
+def test_a_large_dc_offset_changes_nothing():
+    """Unreferenced amplifiers (BioSemi) record tens of mV of offset: float32 must cope."""
+    rng = np.random.default_rng(12)
+    x = 1e-5 * rng.standard_normal((3, 256 * 30))
+    plain = band_envelopes(_raw(x, 256.0))
+    offset = band_envelopes(_raw(x + np.array([[0.03], [-0.02], [0.001]]), 256.0))
+    core = plain._core()
+    np.testing.assert_allclose(
+        offset.data[:, :, core], plain.data[:, :, core], rtol=5e-3, atol=2e-3 * plain.data.mean()
+    )

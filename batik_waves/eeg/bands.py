@@ -346,21 +346,22 @@ def _fill_block(
 
     Layout: ``pad`` samples of context (or MNE's odd reflection before the recording
     starts), the core, ``pad`` samples of context (or reflection), zeros to n_fft.
-    Each channel's mean is removed (MNE's band filters have zero gain at DC).
+    A constant offset per channel (the first chunk's mean) is removed on the way into
+    float32, so that DC does not eat its precision; MNE's band filters have exactly
+    zero gain at DC, so any constant leaves the envelopes unchanged.
     """
     pad, n = plan.pad, plan.n_times
     lo = max(0, start - pad)
     hi = min(n, start + plan.core + pad)
     off = pad - (start - lo)  # where sample `lo` lands in buf
-    acc = np.zeros(n_channels)
+    offset = None
     for a in range(lo, hi, _READ_CHUNK):
         b = min(hi, a + _READ_CHUNK)
         x = read(a, b)
-        acc += x.sum(axis=1)
-        buf[:, off + a - lo : off + b - lo] = x
-    mean = (acc / (hi - lo)).astype(np.float32)[:, None]
+        if offset is None:
+            offset = x.mean(axis=1, keepdims=True)
+        np.subtract(x, offset, out=buf[:, off + a - lo : off + b - lo], casting="same_kind")
     end = off + hi - lo
-    buf[:, off:end] -= mean
     if off:  # the recording starts inside this block: odd reflection about x[0]
         buf[:, :off] = 2 * buf[:, off : off + 1] - buf[:, 2 * off : off : -1]
     if hi == n:  # the recording ends inside this block
