@@ -500,7 +500,7 @@ def band_envelopes(
     differs from ``apply_hilbert`` only near the ends. Only the bins that fit in the
     short inverse transform are used: the passband, both transition bands and as
     much of the stopband (at -53 dB or less) as fits, lowest frequencies first. On
-    the real recordings every default band correlates with MNE at r >= 0.9999.
+    the real recordings every default band correlates with MNE at r >= 0.9998.
     """
     sfreq = float(raw.info["sfreq"])
     name = _raw_name(raw)
