@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import os
 import platform
 import statistics
@@ -87,7 +88,7 @@ def ms(seconds: list[float] | float) -> float:
 def kawung_maker(tile):
     """A callable making the kawung Pattern with fillers and crackle, or None."""
     try:
-        from batik_waves.motifs import kawung as mod
+        mod = importlib.import_module("batik_waves.motifs.kawung")
     except ImportError:
         return None, "batik_waves.motifs.kawung not importable yet"
     params = mod.KawungParams()
