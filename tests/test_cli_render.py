@@ -23,6 +23,7 @@ def _sample(name=None):
     return sample_path(name)
 
 
+@pytest.mark.slow
 def test_render_the_bundled_samples(tmp_path, capsys):
     for name in ("meditation", "muse"):
         src = _sample(name)
@@ -154,6 +155,7 @@ def test_out_in_the_inputs_folder_leaves_it_alone(tmp_path):
     assert clash.read_bytes() == edf.read_bytes()
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_command(tmp_path):
     out = tmp_path / "o"
     proc = subprocess.run(

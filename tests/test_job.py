@@ -63,6 +63,7 @@ def check_outputs(paths: list[Path], folder: Path, stem: str, motifs, size: int,
     return record
 
 
+@pytest.mark.slow
 def test_render_the_sample(tmp_path):
     out = tmp_path / "demo"
     paths = render_recording(out=out, size=SIZE, seed=3)
@@ -73,6 +74,7 @@ def test_render_the_sample(tmp_path):
     assert 0.99 < sum(record["summary"]["relative_power"].values()) < 1.01
 
 
+@pytest.mark.slow
 def test_same_seed_same_files_and_output_folder_reused(tmp_path):
     a = render_recording(motif="kawung", out=tmp_path / "a", size=SIZE, seed=1)
     b = render_recording(motif="kawung", out=tmp_path / "a", size=SIZE, seed=1)  # reused
@@ -216,6 +218,7 @@ flowers = {n}
     return path
 
 
+@pytest.mark.slow
 def test_remake_from_the_record_gives_the_same_svgs(tmp_path):
     from batik_waves.job import remake
 
