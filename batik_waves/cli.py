@@ -212,8 +212,13 @@ def _add_render(sub) -> None:
     p = sub.add_parser(
         "render",
         help="render batik (tile, cloth, sheet) from a recording",
-        description="Render kawung and parang batik from an EEG recording.",
-        epilog="example: batik-waves render recording.edf -m kawung --palette indigo",
+        description="Render kawung and parang batik from an EEG recording. Per motif:\n"
+        "  <stem>-<motif>.svg/.png        a seamless tile (print DPI in the PNG)\n"
+        "  <stem>-<motif>-cloth.svg/.png  a long cloth, the recording's time running down\n"
+        "and <stem>-sheet.png (a contact sheet) and <stem>.json (a record that remakes them).",
+        epilog="example: batik-waves render recording.edf -m kawung --palette indigo\n"
+        "         batik-waves render rec.edf --dpi 300 --cm 20 --repeat half-drop",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("recordings", nargs="*", help="EEG recordings (default: the bundled sample)")
     p.add_argument(
