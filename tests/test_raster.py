@@ -192,3 +192,13 @@ def test_far_offsets_wrap_around(scale):
     near = rasterize(p, width=64, height=48, scale=scale, offset=(10, 5))
     far = rasterize(p, width=64, height=48, scale=scale, offset=(10 + 240 * 10**6, 5 - 96 * 777))
     assert_images_close(far, near, mad=0.01)
+
+
+@pytest.mark.parametrize("scale", [None, 1.0, 8.0])
+def test_reused_surfaces_keep_nothing_from_the_previous_frame(scale):
+    opaque, clear = synthetic("edges"), synthetic("transparent")
+    first = rasterize(clear, width=120, height=96, scale=scale).copy()
+    rasterize(opaque, width=120, height=96, scale=scale)
+    again = rasterize(clear, width=120, height=96, scale=scale)
+    assert np.array_equal(first, again)
+    assert again[..., 3].min() == 0

@@ -146,7 +146,7 @@ def _rgb(color: str) -> tuple[float, float, float]:
 
 
 def _surface(key: str, width: int, height: int):
-    """A reusable ARGB32 surface of this size (per thread), cleared."""
+    """A reusable ARGB32 surface of this size (per thread); its old pixels remain."""
     cairo = _cairo()
     cache = getattr(_local, "surfaces", None)
     if cache is None:
@@ -155,18 +155,20 @@ def _surface(key: str, width: int, height: int):
     if surf is None or surf.get_width() != width or surf.get_height() != height:
         surf = cairo.ImageSurface(cairo.FORMAT_ARGB32, width, height)
         cache[key] = surf
-    ctx = cairo.Context(surf)
-    ctx.set_operator(cairo.OPERATOR_CLEAR)
-    ctx.paint()
-    ctx.set_operator(cairo.OPERATOR_OVER)
-    return surf, ctx
+    return surf, cairo.Context(surf)
 
 
 def _paint_ground(ctx, background: str | None) -> None:
-    if background is not None:
+    """Replace every pixel with the ground colour (transparent when None)."""
+    cairo = _cairo()
+    ctx.set_operator(cairo.OPERATOR_SOURCE)
+    if background is None:
+        ctx.set_source_rgba(0, 0, 0, 0)
+    else:
         color, alpha = split_color(background)
         ctx.set_source_rgba(*_rgb(color), alpha)
-        ctx.paint()
+    ctx.paint()
+    ctx.set_operator(cairo.OPERATOR_OVER)
 
 
 _INK_CACHE: dict = {}
