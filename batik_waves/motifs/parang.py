@@ -10,12 +10,19 @@ symmetric under a half turn).
 Construction (``BATIK.md``): with ``n`` bands and ``m`` blades per band across a square
 tile of side ``W`` the band period is ``D = W / (n·√2)`` and the blade spacing
 ``W / (m·√2)``, so the tile is seamless. One blade is built once per parameter set in
-band units (``D = 1``): a centre line made of a cubic Bézier S and two shrinking
-spiral hooks, thickened by a width that swells in the middle and tapers to round
-tips. Copies are placed with one vectorised affine map per blade, the hand of the
-maker (line wobble, crackle) is added in tile coordinates from periodic noise, and
-the result is clipped to the tile: what crosses an edge re-enters on the opposite
-side, exactly as :func:`~batik_waves.motifs.pattern.wrap_on_torus` would fold it.
+band units (``D = 1``) and cached: its centre line leaves the lower band edge running
+along it, crosses the band in a cubic Bézier S (``bend`` is the handle length,
+``lean`` the slant of the crossing), runs along the upper edge for ``sway`` and winds
+into a shrinking spiral hook (``hook``, ``curl``); the lower end is the same turned by
+a half turn. A width that swells in the middle and tapers to round tips thickens it
+into a closed polygon (never wider than the curve's radius, so hooks do not fold).
+Neighbouring blades interlock: each one's tails lie along the edges beside the next
+one's body, which is what makes the bands read as a chain. Copies are placed with
+one vectorised affine map per blade, the hand of the maker (line wobble, crackle) is
+added in tile coordinates from periodic noise, and the result is clipped to the
+tile: what crosses an edge re-enters on the opposite side, exactly as
+:func:`~batik_waves.motifs.pattern.wrap_on_torus` would fold it. When blades of
+extreme parameters touch their neighbours, the layer is unioned so it stays valid.
 
 On a tile that is not square, the bands keep 45° when the height is a whole number
 of band periods ``W / n``; otherwise the tile is stretched vertically by the least
@@ -188,7 +195,14 @@ class ParangParams(MotifParams):
             "mlinjon_dot": 0.0,
             "outline": 0.0,
         },
-        "curigo": {"blade": "keris", "lean": 30.0, "hook": 0.1, "sway": 0.0},
+        "curigo": {
+            "blade": "keris",
+            "blades": 8,
+            "lean": 30.0,
+            "hook": 0.1,
+            "sway": 0.0,
+            "thickness": 0.27,
+        },
         "slobog": {
             "bands": 3,
             "blades": 3,
@@ -295,20 +309,23 @@ def _s_centreline(pr: ParangParams, hb: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _keris_centreline(pr: ParangParams, hb: float) -> tuple[np.ndarray, np.ndarray]:
-    """A keris (curigo): a hooked base (gandik), a wavy blade with five luk, a sharp tip."""
+    """A keris (curigo): a curled base (gandik), a blade with five luk, a sharp tip."""
     a = _s_reach(pr, hb)
-    y = np.linspace(-hb, hb, 81)
-    u = (y + hb) / (2 * hb)
-    x = -a + 2 * a * u
-    x = x + 0.06 * np.sin(5 * math.pi * u) * (0.4 + 0.6 * u) * (1 - u**3)
-    blade = np.stack([x, y], -1)
-    base = _spiral(blade[0], np.array([-1.0, -0.2]), pr.hook, math.radians(pr.curl), 30)
+    u = np.linspace(0.0, 1.0, 81)
+    start, tip = np.array([-a, -hb]), np.array([a, hb])
+    along = tip - start
+    length = float(np.linalg.norm(along))
+    d = along / length
+    n = np.array([-d[1], d[0]])
+    luk = 0.045 * np.sin(5 * math.pi * u) * np.sin(math.pi * u) ** 0.5
+    blade = start + u[:, None] * along + luk[:, None] * n
+    base = _spiral(blade[0], -d + 0.6 * n, 0.9 * pr.hook, math.radians(pr.curl), 30)
     line = np.concatenate([base[::-1], blade[1:]]) * [-1.0, 1.0]  # lean against the band
     nb = len(base)
     width = np.empty(len(line))
-    width[:nb] = pr.thickness * (pr.taper + (1 - pr.taper) * np.linspace(0, 1, nb) ** 0.7)
-    ub = np.linspace(0, 1, len(line) - nb)
-    width[nb:] = pr.thickness * (1.25 - 0.5 * ub) * (1 - ub) ** 0.45 + 0.004
+    width[:nb] = pr.thickness * (0.3 + 0.55 * np.linspace(0, 1, nb) ** 1.5)
+    ub = u[1:]
+    width[nb:] = pr.thickness * (0.85 + 0.35 * np.exp(-ub / 0.1)) * (1 - ub) ** 0.8 + 0.003
     return line, width
 
 
@@ -361,7 +378,7 @@ def _stroke_ring(line: np.ndarray, half: np.ndarray, cap: int = 8) -> np.ndarray
 def _valid(poly: BaseGeometry) -> BaseGeometry:
     if poly.is_valid:
         return poly
-    return shapely.make_valid(poly).buffer(0)
+    return _polys(shapely.make_valid(poly, method="structure"))
 
 
 def _stroke(line: np.ndarray, half: np.ndarray) -> BaseGeometry:
@@ -495,22 +512,23 @@ def _build_proto(pr: ParangParams) -> _Proto:
     near = shapely.union_all(
         [shapely.affinity.translate(blade, k * q, 0) for k in (-2, -1, 0, 1, 2)]
     )
-    overlaps = blade.buffer(1e-6).intersects(shapely.affinity.translate(blade, q, 0))
+    overlaps = blade.intersects(shapely.affinity.translate(blade, q, 0))
     cell_box = box(0.0, -half_band, q, half_band)
     cell = _polys(cell_box.difference(near.buffer(0.35 * pr.thickness)))
 
     # ornaments set in the ground cell, where it is roomiest
     ornament: BaseGeometry = MultiPolygon()
     ornament_dots: BaseGeometry = MultiPolygon()
-    if pr.ornament != "none" and not cell.is_empty:
-        biggest = max(cell.geoms, key=lambda g: g.area)
+    space = _polys(cell_box.difference(near.buffer(0.06 * pr.thickness)))
+    if pr.ornament != "none" and not space.is_empty:
+        biggest = max(space.geoms, key=lambda g: g.area)
         centre = polylabel(biggest, tolerance=0.002)
         room = biggest.exterior.distance(centre)
         cx, cy = centre.x, centre.y
         if pr.ornament == "barong" and room > 0.02:
             # the barong's eye: an almond leaning with the blades, a pupil inside
             a = np.linspace(0, 2 * np.pi, 33)[:-1]
-            length, width = 0.95 * room, 0.42 * room
+            length, width = 2.4 * room, 0.8 * room
             eye = np.stack([length * np.cos(a), width * np.sin(a) * np.abs(np.sin(a)) ** 0.2], -1)
             eye = _rotate(eye, 90 - pr.lean) + np.array([cx, cy])
             ornament = Polygon(eye)
@@ -753,7 +771,7 @@ class _Hand:
         bad = ~shapely.is_valid(geoms)
         if bad.any():
             geoms = geoms.copy()
-            geoms[bad] = [_polys(shapely.make_valid(g)) for g in geoms[bad]]
+            geoms[bad] = [_valid(g) for g in geoms[bad]]
             geoms = shapely.get_parts(geoms)
         return geoms
 
