@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 from shapely.geometry import GeometryCollection, LineString, Point, box
-from utils import assert_images_close, load_png, synthetic
+from utils import assert_images_close, load_png, motif_pattern, synthetic
 
 from batik_waves.errors import RenderError
 from batik_waves.motifs.pattern import Layer, Pattern
@@ -225,9 +225,13 @@ def test_not_a_pattern():
         to_svg("kawung")
 
 
-def test_resvg_renders_like_cairosvg():
-    resvg = pytest.importorskip("resvg_py", reason="resvg-py is optional")
-    p = synthetic("edges", repeat="half-drop")
+@pytest.mark.parametrize("which", ["synthetic", pytest.param("kawung", marks=pytest.mark.slow)])
+def test_resvg_renders_like_cairosvg(which):
+    resvg = pytest.importorskip("resvg_py", reason="resvg-py is optional (the 'bench' extra)")
+    if which == "kawung":
+        p = motif_pattern("kawung", None, tile=(240, 192), repeat="half-drop", flowers=5)
+    else:
+        p = synthetic("edges", repeat="half-drop")
     svg = to_svg(p, repeat=(2, 2))
     got = resvg.svg_to_bytes(svg_string=svg, skip_system_fonts=True, width=480, height=384)
     a = load_png(bytes(got))
