@@ -1,0 +1,475 @@
+"""The ffmpeg side of video: formats editors import, the encoder process, a probe.
+
+The binary is the one imageio-ffmpeg ships (a static GPL build of ffmpeg with
+libx264, prores_ks, qtrle, libvpx-vp9 and png). Frames go in as raw RGBA on stdin;
+nothing is written as an intermediate image.
+
+There is no ffprobe beside that ffmpeg, so :func:`probe` reads what ``ffmpeg -i``
+prints and counts packets with the ``framecrc`` muxer, which also gives each
+packet's duration in the stream's time base: the exact frame rate as a ratio.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import RenderError
+
+__all__ = [
+    "FORMATS",
+    "Encoder",
+    "Probe",
+    "VideoFormat",
+    "ffmpeg_exe",
+    "probe",
+    "read_frame",
+]
+
+# Rec.709 for video: convert RGB with the BT.709 matrix into limited range, then tag
+# primaries, transfer and matrix (output options alone tag only the matrix).
+_TAG_709 = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
+# PNG is sRGB: ffmpeg's PNG encoder writes the sRGB chunk for these tags.
+_TAG_SRGB = "setparams=color_primaries=bt709:color_trc=iec61966-2-1"
+
+
+@dataclass(frozen=True)
+class VideoFormat:
+    """One output format: its codec arguments and what it can carry.
+
+    Attributes
+    ----------
+    name : str
+        The ``--format`` value.
+    description : str
+        For people (help text, errors).
+    suffixes : tuple of str
+        File extensions that choose it (empty for an image sequence).
+    muxer : str
+        ffmpeg's ``-f`` value.
+    codec : tuple of str
+        Encoder arguments.
+    pix_fmt : str
+        The pixel format the encoder receives.
+    filters : str
+        The ``-vf`` chain (conversion and colour tags).
+    alpha : bool
+        Whether the format keeps the alpha channel.
+    even : bool
+        Whether width and height must be even (4:2:0 chroma in H.264).
+    timecode : bool
+        Whether the container carries a timecode track.
+    """
+
+    name: str
+    description: str
+    suffixes: tuple[str, ...]
+    muxer: str
+    codec: tuple[str, ...]
+    pix_fmt: str
+    filters: str
+    alpha: bool
+    even: bool = False
+    timecode: bool = False
+    extra: tuple[str, ...] = field(default=())
+
+    @property
+    def sequence(self) -> bool:
+        return self.muxer == "image2"
+
+
+def _yuv(pix_fmt: str) -> str:
+    return f"scale=out_color_matrix=bt709:out_range=tv,format={pix_fmt},{_TAG_709}"
+
+
+#: Format name -> :class:`VideoFormat`.
+FORMATS: dict[str, VideoFormat] = {
+    f.name: f
+    for f in (
+        VideoFormat(
+            "mp4",
+            "H.264 preview (.mp4, no alpha)",
+            (".mp4",),
+            "mp4",
+            # veryfast: a preview format; the medium preset alone would eat the
+            # whole time budget of a 1080p render on two cores.
+            ("-c:v", "libx264", "-preset", "veryfast", "-crf", "20"),
+            "yuv420p",
+            _yuv("yuv420p"),
+            alpha=False,
+            even=True,
+            timecode=True,
+            extra=("-movflags", "+faststart"),
+        ),
+        VideoFormat(
+            "prores",
+            "ProRes 4444 with alpha (.mov)",
+            (".mov",),
+            "mov",
+            (
+                "-c:v",
+                "prores_ks",
+                "-profile:v",
+                "4444",
+                "-alpha_bits",
+                "16",
+                "-vendor",
+                "apl0",
+            ),
+            "yuva444p10le",
+            _yuv("yuva444p10le"),
+            alpha=True,
+            timecode=True,
+        ),
+        VideoFormat(
+            "qtrle",
+            "QuickTime Animation with alpha (.mov)",
+            (".mov",),
+            "mov",
+            ("-c:v", "qtrle"),
+            "argb",
+            "format=argb,setparams=color_primaries=bt709:color_trc=bt709",
+            alpha=True,
+            timecode=True,
+        ),
+        VideoFormat(
+            "webm",
+            "VP9 with alpha (.webm)",
+            (".webm",),
+            "webm",
+            (
+                "-c:v",
+                "libvpx-vp9",
+                "-b:v",
+                "0",
+                "-crf",
+                "32",
+                "-deadline",
+                "good",
+                "-cpu-used",
+                "5",
+                "-row-mt",
+                "1",
+            ),
+            "yuva420p",
+            _yuv("yuva420p"),
+            alpha=True,
+        ),
+        VideoFormat(
+            "png",
+            "PNG sequence, RGBA sRGB (a folder or a name_%06d.png pattern)",
+            (),
+            "image2",
+            ("-c:v", "png"),
+            "rgba",
+            f"format=rgba,{_TAG_SRGB}",
+            alpha=True,
+            # each frame is written to a temporary name and renamed: a frame that is
+            # present is complete, which is what --resume relies on
+            extra=("-atomic_writing", "1"),
+        ),
+    )
+}
+
+
+def ffmpeg_exe() -> str:
+    """Path of the ffmpeg binary that imageio-ffmpeg ships."""
+    try:
+        import imageio_ffmpeg
+    except ImportError as err:  # pragma: no cover - a declared dependency
+        raise RenderError(
+            "video needs imageio-ffmpeg (pip install imageio-ffmpeg), which ships ffmpeg"
+        ) from err
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as err:  # pragma: no cover - a broken installation
+        raise RenderError(f"ffmpeg not found: {err}") from err
+
+
+def _fraction_arg(rate: Fraction) -> str:
+    return f"{rate.numerator}/{rate.denominator}"
+
+
+class Encoder:
+    """An ffmpeg process that reads raw RGBA frames on stdin and encodes them.
+
+    Use as a context manager: leaving it normally waits for ffmpeg and raises
+    :class:`RenderError` if it failed; leaving it by an exception (Ctrl-C included)
+    kills ffmpeg at once. ffmpeg runs in its own session, so a Ctrl-C on the
+    terminal reaches only Python, which then stops ffmpeg itself.
+
+    Parameters
+    ----------
+    fmt : VideoFormat
+    target : path
+        The file (or the ``%06d`` pattern) ffmpeg writes.
+    width, height : int
+    fps : Fraction
+    timecode : str, optional
+        ``HH:MM:SS:FF`` (``;`` before the frames for drop-frame).
+    start_number : int
+        First frame number of an image sequence.
+    metadata : dict, optional
+        Container metadata (title, comment).
+    """
+
+    def __init__(
+        self,
+        fmt: VideoFormat,
+        target: str | os.PathLike,
+        *,
+        width: int,
+        height: int,
+        fps: Fraction,
+        timecode: str | None = None,
+        start_number: int = 0,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        self.fmt = fmt
+        self.target = Path(target)
+        self.width = width
+        self.height = height
+        self.frame_bytes = width * height * 4
+        args = [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgba",
+            "-s",
+            f"{width}x{height}",
+            "-framerate",
+            _fraction_arg(fps),
+            "-i",
+            "pipe:0",
+            "-an",
+            "-vf",
+            fmt.filters,
+            *fmt.codec,
+            "-pix_fmt",
+            fmt.pix_fmt,
+            *fmt.extra,
+        ]
+        if timecode is not None and fmt.timecode:
+            args += ["-timecode", timecode]
+        for key, value in (metadata or {}).items():
+            if not fmt.sequence:
+                args += ["-metadata", f"{key}={value}"]
+        if fmt.sequence:
+            args += ["-start_number", str(start_number)]
+        args += ["-f", fmt.muxer, str(self.target)]
+        self.args = args
+        self._proc: subprocess.Popen | None = None
+        self._log = None
+        self.frames = 0
+
+    def __enter__(self) -> Encoder:
+        self._log = tempfile.TemporaryFile()
+        try:
+            self._proc = subprocess.Popen(
+                self.args,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=self._log,
+                start_new_session=True,
+            )
+        except OSError as err:
+            self._log.close()
+            raise RenderError(f"{self.args[0]}: cannot start ffmpeg: {err.strerror}") from err
+        return self
+
+    def write(self, frame: np.ndarray) -> None:
+        """Send one frame, an (height, width, 4) uint8 C-contiguous array."""
+        if frame.shape != (self.height, self.width, 4) or frame.dtype != np.uint8:
+            raise ValueError(
+                f"frame has shape {frame.shape} {frame.dtype}, expected "
+                f"({self.height}, {self.width}, 4) uint8"
+            )
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
+        except (BrokenPipeError, OSError) as err:
+            self._proc.wait()
+            raise RenderError(f"{self.target}: ffmpeg stopped: {self._tail()}") from err
+        self.frames += 1
+
+    def _tail(self) -> str:
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        text = self._log.read().decode("utf-8", "replace").strip().splitlines()
+        return " | ".join(text[-3:]) or f"exit status {self._proc and self._proc.returncode}"
+
+    def close(self) -> None:
+        """Finish the stream and wait for ffmpeg; raise RenderError if it failed."""
+        assert self._proc is not None
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self._proc.stdin.close()
+        rc = self._proc.wait()
+        if rc != 0:
+            raise RenderError(f"{self.target}: ffmpeg failed: {self._tail()}")
+
+    def abort(self) -> None:
+        """Stop ffmpeg now (after Ctrl-C or an error) and reap it."""
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        with contextlib.suppress(OSError):
+            proc.send_signal(signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        proc.wait()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.close()
+            else:
+                self.abort()
+        finally:
+            if self._log is not None:
+                self._log.close()
+
+
+# ------------------------------------------------------------------------ probing
+@dataclass(frozen=True)
+class Probe:
+    """What ffmpeg says about a video file (what ffprobe would, for our checks).
+
+    Attributes
+    ----------
+    codec : str
+        e.g. ``"h264"``, ``"prores"``, ``"qtrle"``, ``"vp9"``.
+    profile : str
+        e.g. ``"High"``, ``"4444"`` ("" when not shown).
+    pix_fmt : str
+        The decoder's pixel format (ffmpeg 9 decodes ProRes 4444 as
+        ``yuva444p12le`` whatever the encoder received).
+    color : str
+        The colour description in parentheses, e.g. ``"tv, bt709, progressive"``.
+    width, height : int
+    frames : int
+        Number of video packets (one per frame for these intra/inter codecs).
+    rate : Fraction or None
+        Exact frame rate from the packet durations and time base (None when the
+        time base cannot express it, as WebM's milliseconds for 30000/1001).
+    fps_text : str
+        The rate as ffmpeg prints it (``"29.97"``).
+    metadata : dict
+        Stream and container metadata (``alpha_mode``, ``timecode``, ...).
+    time_base : Fraction
+    durations : tuple of int
+        Each packet's duration in *time_base* units, in presentation order.
+    """
+
+    codec: str
+    profile: str
+    pix_fmt: str
+    color: str
+    width: int
+    height: int
+    frames: int
+    rate: Fraction | None
+    fps_text: str
+    metadata: dict[str, str]
+    time_base: Fraction
+    durations: tuple[int, ...]
+
+
+_STREAM = re.compile(
+    r"Stream #0:(?P<idx>\d+)[^:]*: Video: (?P<codec>\w+)(?: \((?P<profile>[^)]*)\))?"
+    r".*?, (?P<pix>[a-z0-9]+)(?:\((?P<color>[^)]*)\))?, (?P<w>\d+)x(?P<h>\d+)"
+)
+_FPS = re.compile(r", ([\d.]+k?) fps")
+_PACKETS = ("-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-")
+_META = re.compile(r"^\s+(\w+)\s*:\s?(.*)$")
+
+
+def probe(path: str | os.PathLike) -> Probe:
+    """Describe the first video stream of *path* (codec, pixel format, rate, frames)."""
+    ff = ffmpeg_exe()
+    path = Path(path)
+    info = subprocess.run(
+        [ff, "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stderr
+    m = _STREAM.search(info)
+    if m is None:
+        raise RenderError(f"{path}: no video stream found: {info.strip().splitlines()[-1:]}")
+    line = info[m.start() : info.find("\n", m.start())]
+    fps = _FPS.search(line)
+    metadata: dict[str, str] = {}
+    for raw in info.splitlines():
+        mm = _META.match(raw)
+        if mm and mm.group(1) not in metadata:
+            metadata[mm.group(1)] = mm.group(2).strip()
+    crc = subprocess.run(
+        [ff, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path), *_PACKETS],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if crc.returncode != 0:
+        raise RenderError(f"{path}: ffmpeg cannot read the packets: {crc.stderr.strip()}")
+    tb = Fraction(1, 1)
+    packets: list[tuple[int, int]] = []
+    for raw in crc.stdout.splitlines():
+        if raw.startswith("#tb 0:"):
+            tb = Fraction(raw.split(":", 1)[1].strip())
+        elif raw and not raw.startswith("#"):
+            cols = [c.strip() for c in raw.split(",")]
+            packets.append((int(cols[2]), int(cols[3])))  # pts, duration
+    packets.sort()
+    durations = tuple(d for _, d in packets)
+    rate = None
+    if durations and len(set(durations)) == 1 and durations[0] > 0:
+        rate = 1 / (durations[0] * tb)
+    return Probe(
+        codec=m.group("codec"),
+        profile=m.group("profile") or "",
+        pix_fmt=m.group("pix"),
+        color=m.group("color") or "",
+        width=int(m.group("w")),
+        height=int(m.group("h")),
+        frames=len(packets),
+        rate=rate,
+        fps_text=fps.group(1) if fps else "",
+        metadata=metadata,
+        time_base=tb,
+        durations=durations,
+    )
+
+
+def read_frame(path: str | os.PathLike, index: int, *, decoder: str | None = None) -> np.ndarray:
+    """Decode frame *index* of *path* as an (height, width, 4) RGBA uint8 array.
+
+    *decoder* picks the decoder (``"libvpx-vp9"`` keeps a WebM's alpha, which
+    ffmpeg's native VP9 decoder drops).
+    """
+    info = probe(path)
+    args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error"]
+    if decoder:
+        args += ["-c:v", decoder]
+    args += ["-i", str(path), "-vf", rf"select=eq(n\,{int(index)})", "-frames:v", "1"]
+    args += ["-f", "rawvideo", "-pix_fmt", "rgba", "-"]
+    out = subprocess.run(args, capture_output=True, check=False)
+    n = info.width * info.height * 4
+    if out.returncode != 0 or len(out.stdout) < n:
+        raise RenderError(f"{path}: cannot decode frame {index}: {out.stderr.decode()[-300:]}")
+    return np.frombuffer(out.stdout[:n], np.uint8).reshape(info.height, info.width, 4)
