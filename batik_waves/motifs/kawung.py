@@ -383,6 +383,7 @@ class _Templates:
     star: BaseGeometry
     isen_petal: BaseGeometry
     isen_ground: BaseGeometry  # star-cell frame (lattice axes), centred at the star
+    star_outline: BaseGeometry  # outline of a small kawung in the star cell (geger)
 
 
 @functools.lru_cache(maxsize=64)
@@ -449,7 +450,11 @@ def _templates(p: KawungParams, pitch: float, isen_seed: int) -> _Templates:
         # fillers stay off the cell border, so neighbouring cells never overlap
         region = region.intersection(cell.buffer(-0.2 * scale))
         isen_ground = fill(p.isen, region, scale=scale, rng=gen, angle=p.isen_angle)
-    return _Templates(petal, seeds, split, node, star, isen_petal, isen_ground)
+    star_outline: BaseGeometry = MultiPolygon()
+    if p.star == "kawung" and hw > 0:
+        ring_w = 0.6 * hw
+        star_outline = star.buffer(ring_w).difference(star.buffer(-ring_w))
+    return _Templates(petal, seeds, split, node, star, isen_petal, isen_ground, star_outline)
 
 
 def _contour_dots(
@@ -621,7 +626,12 @@ def _build(
         width_var = 1.0 + 0.25 * p.wobble * np.clip(nz[..., 2], -2.0, 2.0)
     out["petals"] = shapely.polygons(np.concatenate([centre, centre[:, :1]], 1))
     hw = 0.5 * p.outline * P
-    out["outline"] = _outline_rings(centre, hw, width_var) if hw > 0 else np.empty(0, dtype=object)
+    out["outline"] = np.concatenate(
+        [
+            _outline_rings(centre, hw, width_var) if hw > 0 else np.empty(0, dtype=object),
+            replicate(t.star_outline, fu, sites["stars"], shift=shift(sites["stars"])),
+        ]
+    )
     petal_shift = shift(petal_xy)
     out["seeds"] = replicate(t.seeds, petal_m, petal_xy, shift=petal_shift)
     out["split-lines"] = replicate(t.split, petal_m, petal_xy, shift=petal_shift)
@@ -638,7 +648,9 @@ def _build(
             return np.repeat(xy[:, 1], n)
 
         site_y["petals"] = petal_xy[:, 1]
-        site_y["outline"] = petal_xy[:, 1] if hw > 0 else np.empty(0)
+        site_y["outline"] = np.concatenate(
+            [petal_xy[:, 1] if hw > 0 else np.empty(0), ys(t.star_outline, sites["stars"])]
+        )
         site_y["seeds"] = ys(t.seeds, petal_xy)
         site_y["split-lines"] = ys(t.split, petal_xy)
         site_y["nodes"] = ys(t.node, sites["nodes"])
@@ -693,7 +705,8 @@ def _colours(p: KawungParams, pal: Palette) -> dict[str, Any]:
             "split-lines": pal.ink,
             "outline": pal.ink,
             "nodes": pal.ink,
-            "star-fillers": pal.accent,
+            # a small kawung (geger) wears the big petals' colour; dots and stars the accent
+            "star-fillers": pal.fill if p.star == "kawung" else pal.accent,
             "crackle": pal.crackle,
             "crackle-clip": None,
         }
@@ -845,7 +858,7 @@ def kawung(
             density=density,
             rng=crackle_seed,
             repeat=repeat,
-            vein_width=max(0.6, 0.012 * P),
+            vein_width=max(0.6, 0.008 * P),
         )
     col = _colours(p, pal)
     layers = _layers(polys, veins, p, col)
@@ -978,7 +991,7 @@ def kawung_cloth(
             height,
             density=_crackle_density(dmax, P),
             rng=crackle_seed,
-            vein_width=max(0.6, 0.012 * P),
+            vein_width=max(0.6, 0.008 * P),
         )
         parts = shapely.get_parts(net)
         cy = shapely.get_coordinates(shapely.centroid(parts))[:, 1]

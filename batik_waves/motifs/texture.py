@@ -350,8 +350,8 @@ def _crackle(width, height, repeat, density, seed, vein_width) -> BaseGeometry:
     floor = np.minimum(2.0 * vein_width / length, 0.3)
     g0 = np.maximum(0.025 + 0.15 * h(1)[idx] ** 2, floor)
     g1 = np.maximum(0.025 + 0.15 * h(2)[idx] ** 2, floor)
-    bend1 = (h(3)[idx] - 0.5) * 0.16
-    bend2 = (h(4)[idx] - 0.5) * 0.08
+    bend1 = (h(3)[idx] - 0.5) * 0.07
+    bend2 = (h(4)[idx] - 0.5) * 0.04
     thick = 0.55 + 0.9 * h(5)[idx]
     k = 7
     s = np.linspace(0.0, 1.0, k)[None, :]
