@@ -104,7 +104,7 @@ def test_deterministic_bytes_and_unique_ids():
     for svg in (a, to_svg(synthetic("edges"), repeat=(2, 3))):
         ids = re.findall(r' id="([^"]+)"', svg)
         assert len(ids) == len(set(ids)) and all(i.startswith("bw-") for i in ids)
-    assert 'id="k-layer-1"' in to_svg(synthetic("edges"), id_prefix="k")
+    assert 'id="k-wax"' in to_svg(synthetic("edges"), id_prefix="k")
     with pytest.raises(RenderError, match="id_prefix"):
         to_svg(synthetic("edges"), id_prefix="1 bad")
 
@@ -238,3 +238,30 @@ def test_resvg_renders_like_cairosvg(which):
     b = render_png_array(p, width=480, repeat=(2, 2))
     assert a.shape == b.shape
     assert_images_close(a, b, mad=2.0)
+
+
+def test_group_ids_carry_layer_names_for_illustrator():
+    p = Pattern(
+        20,
+        20,
+        "#FFFFFF",
+        (
+            Layer("ground", "#112233", box(1, 1, 5, 5)),
+            Layer("Isen isen (cecek)", "#112233", box(6, 6, 9, 9)),
+            Layer("ground", "#445566", box(10, 10, 12, 12)),
+        ),
+    )
+    root = parse(to_svg(p))
+    groups = layer_groups(root)
+    assert [g.get("id") for g in groups] == [
+        "bw-ground",
+        "bw-ground-2",
+        "bw-isen-isen-cecek",
+        "bw-ground-3",
+    ]
+    assert [g.get("data-name") for g in groups] == [
+        "ground",
+        "ground",
+        "Isen isen (cecek)",
+        "ground",
+    ]

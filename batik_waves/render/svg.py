@@ -8,7 +8,8 @@ The SVG is plain 1.1 that CairoSVG, resvg and browsers render alike:
 - ``clip_to`` becomes a ``<clipPath>`` holding the clip layer's rings (oriented so
   that the non-zero rule, which CairoSVG always uses for clips, gives the same area);
 - metadata (title, motif, recording...) goes into ``<title>`` and ``<desc>``, escaped;
-- element ids are deterministic (``bw-layer-1``, ``bw-clip-1``...);
+- element ids are deterministic and carry the layer names (``bw-petals``,
+  ``bw-clip-crackle``...), which is what Illustrator shows as layer names;
 - with ``repeat=(nx, ny)`` the canvas is ``nx·W × ny·H`` and every layer is filled
   with a ``<pattern>`` whose cell is the tile (block), ``2W × H`` (half-drop) or
   ``W × 2H`` (half-brick). ``flatten=True`` writes every repeat out instead, which
@@ -127,11 +128,11 @@ def _num3(v: float) -> str:
     return "0" if s in ("-0", "") else s
 
 
-def _layer_body(li: LayerInk, index: int, prefix: str, out: list[str], defs: list[str]) -> None:
+def _layer_body(li: LayerInk, key: str, prefix: str, out: list[str], defs: list[str]) -> None:
     """The <path> elements of one layer (and its clipPath, into *defs*)."""
     clip_attr = ""
     if li.clip is not None:
-        cid = f"{prefix}-clip-{index}"
+        cid = f"{prefix}-clip-{key}"
         defs.append(
             f'<clipPath id="{cid}" clipPathUnits="userSpaceOnUse">'
             f'<path d="{path_data(li.clip) or "M0 0Z"}" clip-rule="evenodd"/></clipPath>'
@@ -148,6 +149,24 @@ def _layer_body(li: LayerInk, index: int, prefix: str, out: list[str], defs: lis
         out.append("</g>")
     else:
         out.extend(e.replace("<path ", f"<path{clip_attr} ", 1) for e in elems)
+
+
+def _id_keys(names: list[str]) -> list[str]:
+    """Unique id-safe keys from layer names ('wax' → 'wax', a second 'wax' → 'wax-2').
+
+    Illustrator names layers after the group ids, so the ids carry the names.
+    """
+    keys: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        base = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "layer"
+        key, n = base, 1
+        while key in seen:
+            n += 1
+            key = f"{base}-{n}"
+        seen.add(key)
+        keys.append(key)
+    return keys
 
 
 def _desc(metadata: Mapping[str, str]) -> str:
@@ -203,32 +222,34 @@ def write_svg(
 
     defs: list[str] = []
     body: list[str] = []
+    keys = _id_keys(["ground"] + [li.layer.name for li in inks])
     if pattern.background is not None:
         color, alpha = split_color(pattern.background)
         op = f' fill-opacity="{_num3(alpha)}"' if alpha < 1 else ""
         body.append(
-            f'<g id="{id_prefix}-ground" inkscape:groupmode="layer" '
+            f'<g id="{id_prefix}-{keys[0]}" data-name="ground" inkscape:groupmode="layer" '
             f'inkscape:label="ground"><rect x="0" y="0" width="{cw}" height="{ch}" '
             f'fill="{color}"{op}/></g>'
         )
-    for index, li in enumerate(inks, start=1):
+    for key, li in zip(keys[1:], inks, strict=True):
         layer = li.layer
         op = f' opacity="{_num3(layer.opacity)}"' if layer.opacity < 1 else ""
         body.append(
-            f'<g id="{id_prefix}-layer-{index}" inkscape:groupmode="layer" '
+            f'<g id="{id_prefix}-{key}" data-name="{_escape(layer.name, attribute=True)}" '
+            'inkscape:groupmode="layer" '
             f'inkscape:label="{_escape(layer.name, attribute=True)}"{op}>'
         )
         if repeating:
             inner: list[str] = []
-            _layer_body(li, index, id_prefix, inner, defs)
-            tid = f"{id_prefix}-tile-{index}"
+            _layer_body(li, key, id_prefix, inner, defs)
+            tid = f"{id_prefix}-tile-{key}"
             defs.append(
                 f'<pattern id="{tid}" patternUnits="userSpaceOnUse" x="0" y="0" '
                 f'width="{pw}" height="{ph}">' + "".join(inner) + "</pattern>"
             )
             body.append(f'<rect x="0" y="0" width="{cw}" height="{ch}" fill="url(#{tid})"/>')
         else:
-            _layer_body(li, index, id_prefix, body, defs)
+            _layer_body(li, key, id_prefix, body, defs)
         body.append("</g>")
 
     w = stream.write
