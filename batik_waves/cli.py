@@ -320,11 +320,99 @@ def _add_video(sub) -> None:
     p = sub.add_parser(
         "video",
         help="render a video whose motion follows the recording",
-        description="Render batik video for editors (H.264, ProRes 4444, WebM, PNG sequence).",
-        epilog="example: batik-waves video recording.edf -o batik.mov --fps 25",
+        description=(
+            "Render batik video for editors: the recording's time becomes the cloth's "
+            "motion, frame n showing the recording at START + n/fps. Formats by OUT's "
+            "extension: .mp4 H.264 preview, .mov ProRes 4444 with alpha, .webm VP9 with "
+            "alpha, a folder or name_%%06d.png for a PNG sequence. A sidecar OUT.csv "
+            "lists per frame the band power per region and every motif parameter."
+        ),
+        epilog=(
+            "examples:\n"
+            "  batik-waves video recording.edf -o batik.mov --fps 25 --transparent\n"
+            "  batik-waves video recording.edf -o preview.mp4 --window 30:90 --drift 2\n"
+            "  batik-waves video recording.edf -o frames/ --fps 23.976 --resume"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("recording")
-    p.set_defaults(func=_not_built)
+    p.add_argument("recording", help="EEG recording (batik-waves sample prints the bundled one)")
+    p.add_argument("-o", "--out", required=True, help="output file, folder or name_%%06d.png")
+    p.add_argument(
+        "--format",
+        metavar="{mp4,prores,qtrle,webm,png}",
+        help="override the format chosen by OUT's extension (qtrle: QuickTime Animation)",
+    )
+    p.add_argument(
+        "--fps",
+        default="30",
+        help="24, 25, 30, 60, 23.976, 29.97 or 59.94 (kept as exact ratios; default 30)",
+    )
+    p.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT (default 1920x1080)")
+    p.add_argument("-m", "--motif", default="kawung", help="kawung or parang (default kawung)")
+    p.add_argument("--variant", help="a named variant of the motif (e.g. picis, barong)")
+    p.add_argument("--palette", help="a colourway name or #hex,#hex,... (default: the mapping's)")
+    p.add_argument("--mapping", help="a mapping preset name or TOML file")
+    p.add_argument("--seed", type=int, default=0, help="seed of the maker's hand (default 0)")
+    p.add_argument("--window", help="START:END seconds of the recording to show")
+    p.add_argument("--transparent", action="store_true", help="no ground: alpha (not for .mp4)")
+    p.add_argument("--timecode", help="start timecode HH:MM:SS:FF (.mov, .mp4)")
+    p.add_argument(
+        "--smoothing",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="seconds of smoothing: longer breathes slower (default 1)",
+    )
+    p.add_argument(
+        "--drift",
+        type=float,
+        default=0.0,
+        metavar="TILES_PER_MIN",
+        help="slow pan of the cloth, tiles per minute (default 0)",
+    )
+    p.add_argument("--resume", action="store_true", help="continue an interrupted PNG sequence")
+    p.add_argument("--workers", type=int, default=2, help="processes drawing the cloth (default 2)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_run_video)
+
+
+def _run_video(args) -> int:
+    import signal
+
+    from .render.video import render_video
+
+    # A kill (SIGTERM) cleans up like Ctrl-C: ffmpeg stopped, no partial file left.
+    def _terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with progress_bar(0, desc="video", unit="frame", quiet=args.quiet) as progress:
+            render_video(
+                args.recording,
+                args.out,
+                format=args.format,
+                fps=args.fps,
+                size=args.size,
+                motif=args.motif,
+                variant=args.variant,
+                palette=args.palette,
+                mapping=args.mapping,
+                seed=args.seed,
+                window=args.window,
+                transparent=args.transparent,
+                timecode=args.timecode,
+                smoothing=args.smoothing,
+                drift=args.drift,
+                resume=args.resume,
+                progress=progress,
+                workers=args.workers,
+            )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if not args.quiet:
+        print(args.out)
+    return 0
 
 
 def _add_sample(sub) -> None:
