@@ -104,8 +104,8 @@ def test_out_of_range_names_field_range_and_value(field, value, match):
 
 
 def test_cross_field_rules_name_the_fields():
-    with pytest.raises(MotifError, match=r"'bands' and 'blades'.*8/2 = 4"):
-        ParangParams(bands=8, blades=2)
+    with pytest.raises(MotifError, match=r"'bands' and 'blades'.*12/2 = 6"):
+        ParangParams(bands=12, blades=2)
     with pytest.raises(MotifError, match=r"'strip', 'hook' and 'thickness'.*strip=0.3"):
         ParangParams(strip=0.3, hook=0.25, thickness=0.3)
 

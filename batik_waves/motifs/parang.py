@@ -219,10 +219,10 @@ class ParangParams(MotifParams):
 
     def _check(self) -> None:
         ratio = self.bands / self.blades
-        if not 0.4 <= ratio <= 1.6:
+        if not 0.25 <= ratio <= 2.5:
             raise MotifError(
                 f"Invalid values for the 'bands' and 'blades' parameters of ParangParams: "
-                f"the blade spacing bands/blades must be 0.4 to 1.6 band periods, but got "
+                f"the blade spacing bands/blades must be 0.25 to 2.5 band periods, but got "
                 f"{self.bands}/{self.blades} = {ratio:.3g} instead."
             )
         body = (1.0 - self.strip) / 2 - self.hook - self.thickness / 2
