@@ -711,11 +711,25 @@ def _places(lay: _Layout, proto: _Proto) -> np.ndarray:
 
 # ====================================================================== assembly
 def _copies(geom: BaseGeometry, matrix: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Copies of the polygons of *geom* (band units) at *offsets* (tile px)."""
+    """Copies of the polygons of *geom* (band units) at *offsets* (tile px).
+
+    Every copy shares one linear map, so the template is mapped once and only the
+    translations are added per copy (templates with holes go through
+    :func:`~batik_waves.motifs.isen.replicate`).
+    """
     if geom.is_empty or len(offsets) == 0:
         return np.empty(0, dtype=object)
-    mats = np.broadcast_to(matrix, (len(offsets), 2, 2))
-    return replicate(geom, mats, offsets)
+    parts = shapely.get_parts(geom)
+    parts = parts[shapely.get_type_id(parts) == 3]
+    if len(parts) == 0:
+        return np.empty(0, dtype=object)
+    if shapely.get_num_interior_rings(parts).any():
+        return replicate(geom, np.broadcast_to(matrix, (len(offsets), 2, 2)), offsets)
+    coords, part = shapely.get_coordinates(shapely.get_exterior_ring(parts), return_index=True)
+    local = coords @ np.asarray(matrix).T
+    moved = (local[None, :, :] + np.asarray(offsets)[:, None, :]).reshape(-1, 2)
+    index = (np.arange(len(offsets))[:, None] * len(parts) + part[None, :]).ravel()
+    return shapely.polygons(shapely.linearrings(moved, indices=index))
 
 
 def _clip(geoms: np.ndarray, width: float, height: float, kind: int = 3) -> BaseGeometry:
