@@ -42,7 +42,8 @@ def progress_bar(
         return
     from tqdm import tqdm
 
-    bar = tqdm(total=total, desc=desc, unit=unit, leave=False, dynamic_ncols=True)
+    # a fixed width: dynamic_ncols draws nothing where the terminal reports no size
+    bar = tqdm(total=total, desc=desc, unit=unit, leave=False, ncols=80)
 
     def update(done: float, new_total: float | None = None) -> None:
         if new_total is not None and new_total != bar.total:
