@@ -13,6 +13,7 @@ from shapely.geometry import LineString, Point, box
 
 from batik_waves.errors import MotifError
 from batik_waves.motifs.parang import ParangParams, parang, parang_cloth
+from batik_waves.warnings_ import BatikWavesWarning
 
 parang_mod = importlib.import_module("batik_waves.motifs.parang")
 
@@ -273,6 +274,12 @@ def test_edge_check_catches_a_seam():
     # control: a disc cut at the left edge with nothing on the right is not seamless
     g = Point(0, 50).buffer(10).intersection(box(0, 0, 100, 100))
     assert _edge_mismatch(g, 100, 100)[0] > 10
+
+
+def test_a_tile_that_tilts_the_bands_far_from_45_degrees_warns():
+    with pytest.warns(BatikWavesWarning, match=r"bands=4 .*run at 55° .*multiple of 100 px"):
+        p = parang(tile=(400, 145))  # 1.45 band periods high: 1 fits, stretched 1.45×
+    assert p.metadata["parang:stretch"] == "1.4500"
 
 
 def test_non_square_tile_reports_its_stretch():

@@ -27,7 +27,8 @@ extreme parameters touch their neighbours, the layer is unioned so it stays vali
 On a tile that is not square, the bands keep 45° when the height is a whole number
 of band periods ``W / n``; otherwise the tile is stretched vertically by the least
 amount that makes it seamless (a 1920 × 1080 frame with ``n = 8``: 12.5 %), and the
-``"parang:stretch"`` metadata entry says by how much.
+``"parang:stretch"`` metadata entry says by how much; a stretch that tilts the bands
+more than 10° off 45° also warns (:class:`~batik_waves.warnings_.BatikWavesWarning`).
 
 >>> p = parang(ParangParams.variant("rusak"), tile=(400, 400), rng=1)
 >>> [layer.name for layer in p.layers][:3]
@@ -52,6 +53,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
 from ..errors import MotifError
+from ..warnings_ import warn
 from ._params import MotifParams, param
 from .isen import FILLERS, fill, replicate
 from .palette import PALETTES, Palette, mix
@@ -612,7 +614,7 @@ class _Layout:
         return xy
 
 
-def _layout(pr: ParangParams, width: float, height: float, repeat: str) -> _Layout:
+def _layout(pr: ParangParams, width: int, height: int, repeat: str) -> _Layout:
     n, m = pr.bands, pr.blades
     p = width / n  # band period along x (u = x + y units); D = p / √2
     q = width / m
@@ -632,11 +634,20 @@ def _layout(pr: ParangParams, width: float, height: float, repeat: str) -> _Layo
             f"parang: cannot make a seamless {repeat} tile of {width:g} × {height:g} px with "
             f"bands={n} and blades={m}; try the block repeat or another blade count."
         )
+    stretch = height / hd
+    angle = math.degrees(math.atan(stretch))
+    if abs(angle - 45.0) > 10.0:
+        warn(
+            f"parang: a {width} × {height} px tile with bands={n} cannot hold 45° bands "
+            f"seamlessly; they run at {angle:.0f}° instead (the tile's height is "
+            f"{height / p:.2f} band periods, {k} fit). Choose a height that is a multiple of "
+            f"{p:g} px or another band count for true 45°."
+        )
     return _Layout(
         width=float(width),
         height=float(height),
         design_height=hd,
-        stretch=height / hd,
+        stretch=stretch,
         band=p * _C,
         shift=shift / p,
         mirror=pr.direction == "yogyakarta",
