@@ -93,6 +93,9 @@ _QUANT = 1.0 / 1000.0
 #: kind) must hold before the cloth takes it, so a value hovering at a boundary
 #: does not flick back and forth.
 _HOLD = 1.0
+#: Parameters held at the whole clip's value: any change to them draws a new random
+#: texture (the wax crackle is laid out afresh), which would make the veins boil.
+_STEADY = ("crackle",)
 
 
 def _allowed(values: Iterable[Any]) -> str:
@@ -995,16 +998,23 @@ def _render(src: Path, opts: _Options, progress: Progress) -> Path:
     key_times = frame_times(start, n_keys, opts.fps / step)
     mapping = opts.mapping
     feats = features_series(env, key_times, smooth=opts.smoothing)
+    whole = features(env.window(start, end))
     pal_spec = opts.palette
     if pal_spec is None:  # one colourway for the whole clip, from the whole window
-        pal_spec = palette_from_features(opts.motif, features(env.window(start, end)), mapping)
+        pal_spec = palette_from_features(opts.motif, whole, mapping)
+    base = params_from_features(opts.motif, whole, mapping, variant=opts.variant)
+    steady = {n: getattr(base, n) for n in _STEADY if n in base.specs()}
     pal = make_palette(pal_spec)
     if opts.transparent:
         pal = pal.transparent()
 
     key_params = [
         params_from_features(
-            opts.motif, {f: float(v[k]) for f, v in feats.items()}, mapping, variant=opts.variant
+            opts.motif,
+            {f: float(v[k]) for f, v in feats.items()},
+            mapping,
+            variant=opts.variant,
+            **steady,
         )
         for k in range(n_keys)
     ]

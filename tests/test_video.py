@@ -1,0 +1,502 @@
+"""render_video and ``batik-waves video``: formats, timing, sidecars, bad input, Ctrl-C.
+
+Clips are short and small (160×90, a second or two) and are checked with ffmpeg's own
+probe output (imageio-ffmpeg ships no ffprobe): codec, pixel format, alpha, the frame
+rate as an exact ratio, the frame count.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from batik_waves import cli
+from batik_waves.errors import RecordingError, RenderError
+from batik_waves.render import video as V
+from batik_waves.render._ffmpeg import FORMATS, probe, read_frame
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = (160, 90)
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from batik_waves.eeg.simulate import sample_path
+
+    return sample_path()
+
+
+@pytest.fixture(autouse=True)
+def _envelopes_once(monkeypatch):
+    """Read the sample's envelopes once for the whole file (the reading is tested
+    elsewhere); render_video still calls envelopes_from_file for every clip."""
+    import batik_waves.eeg.bands as bands
+
+    real = bands.envelopes_from_file
+    cache = _envelopes_once.cache  # type: ignore[attr-defined]
+
+    def cached(path, **kw):
+        key = (str(path), tuple(sorted(kw.items())))
+        if key not in cache:
+            cache[key] = real(path, **kw)
+        return cache[key]
+
+    monkeypatch.setattr(bands, "envelopes_from_file", cached)
+
+
+_envelopes_once.cache = {}  # type: ignore[attr-defined]
+
+
+def _render(sample, out, **kw):
+    kw.setdefault("size", SMALL)
+    kw.setdefault("fps", "12")
+    kw.setdefault("window", "28:30")
+    kw.setdefault("workers", 1)
+    return V.render_video(sample, out, **kw)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+# ------------------------------------------------------------------ option parsing
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("24", Fraction(24)),
+        ("25", Fraction(25)),
+        ("30", Fraction(30)),
+        ("60", Fraction(60)),
+        ("23.976", Fraction(24000, 1001)),
+        ("29.97", Fraction(30000, 1001)),
+        ("59.94", Fraction(60000, 1001)),
+        ("30000/1001", Fraction(30000, 1001)),
+        (12, Fraction(12)),
+    ],
+)
+def test_fps_is_an_exact_ratio(text, rate):
+    assert V.parse_fps(text) == rate
+
+
+@pytest.mark.parametrize("bad", ["29.9", "0", "-30", "abc", "30/0", "", "1000", 29.9, True])
+def test_bad_fps_is_rejected(bad):
+    with pytest.raises(RenderError, match="'fps' parameter"):
+        V.parse_fps(bad)
+
+
+@pytest.mark.parametrize("bad", ["1920", "1920x", "x1080", "10x10", "1920*1080", (1920,), (0, 5)])
+def test_bad_size_is_rejected(bad):
+    with pytest.raises(RenderError, match="'size' parameter"):
+        V.parse_size(bad)
+
+
+@pytest.mark.parametrize(
+    ("tc", "fps", "match"),
+    [
+        ("1:00:00:00", Fraction(25), "HH:MM:SS:FF"),
+        ("24:00:00:00", Fraction(25), "hours"),
+        ("00:60:00:00", Fraction(25), "minutes"),
+        ("00:00:00:25", Fraction(25), "frame 25"),
+        ("00:00:00;00", Fraction(25), "drop-frame"),
+        ("00:01:00;00", Fraction(30000, 1001), "skips"),
+    ],
+)
+def test_bad_timecode_is_rejected(tc, fps, match):
+    with pytest.raises(RenderError, match=match):
+        V.parse_timecode(tc, fps)
+
+
+def test_timecode_accepts_drop_frame_where_it_exists():
+    assert V.parse_timecode("00:10:00;00", Fraction(30000, 1001)) == "00:10:00;00"
+    assert V.parse_timecode("01:00:00:29", Fraction(30)) == "01:00:00:29"
+
+
+# ------------------------------------------------------------------------ timing
+@pytest.mark.parametrize("fps", ["23.976", "24", "25", "29.97", "30", "59.94", "60"])
+@pytest.mark.parametrize("duration", [1.0, 2.5, 60.0, 150.0, 7.3])
+def test_frame_count_is_duration_times_fps_rounded(fps, duration):
+    rate = V.parse_fps(fps)
+    n = V.frame_count(duration, rate)
+    exact = Fraction(duration) * rate
+    assert abs(n - exact) <= Fraction(1, 2)
+    # the clip lasts the window's duration to within half a frame
+    assert abs(Fraction(n) / rate - Fraction(duration)) <= Fraction(1, 2) / rate
+
+
+def test_frame_times_are_start_plus_n_over_fps():
+    rate = Fraction(30000, 1001)
+    t = V.frame_times(12.5, 1800, rate)
+    n = np.arange(1800)
+    ref = np.array([float(Fraction(12.5) + Fraction(int(k)) / rate) for k in n])
+    assert np.max(np.abs(t - ref)) < 1e-12
+    assert V.frame_times(12.5, 5, rate, first=100)[0] == pytest.approx(ref[100], abs=1e-12)
+
+
+def test_key_step_follows_smoothing():
+    assert V.key_step(Fraction(30), 0.0) == 1
+    assert V.key_step(Fraction(30), 1.0) < V.key_step(Fraction(30), 3.0) <= 15
+    assert V.key_step(Fraction(60000, 1001), 100.0) == 29  # at most half a second apart
+
+
+# --------------------------------------------------------------- output resolution
+@pytest.mark.parametrize(
+    ("out", "fmt", "expected"),
+    [
+        ("a/clip.mp4", None, "mp4"),
+        ("a/clip.mov", None, "prores"),
+        ("a/clip.mov", "qtrle", "qtrle"),
+        ("a/clip.webm", None, "webm"),
+        ("a/frames", None, "png"),
+        ("a/frames/", None, "png"),
+        ("a/shot_%06d.png", None, "png"),
+    ],
+)
+def test_format_from_the_name(tmp_path, out, fmt, expected):
+    assert V._resolve_output(tmp_path / out, fmt).fmt.name == expected
+
+
+def test_sequence_names(tmp_path):
+    o = V._resolve_output(tmp_path / "shot_%04d.png", None)
+    assert (o.path, o.frame(7).name, o.csv.name, o.json.name) == (
+        tmp_path,
+        "shot_0007.png",
+        "shot.csv",
+        "shot.json",
+    )
+    o = V._resolve_output(tmp_path / "take2", None)
+    assert o.frame(0) == tmp_path / "take2" / "take2_000000.png"
+    assert o.csv == tmp_path / "take2" / "take2.csv"
+    assert V._resolve_output(tmp_path / "clip.mov", None).csv == tmp_path / "clip.csv"
+
+
+@pytest.mark.parametrize(
+    ("out", "fmt", "match"),
+    [
+        ("clip.avi", None, "unknown video format '.avi'"),
+        ("clip.mp4", "gif", "'format' parameter"),
+        ("clip.mp4", "prores", "does not suit --format prores"),
+        ("clip.png", None, "needs a folder or a numbered pattern"),
+        ("shot_%d.png", None, "fixed-width"),
+        ("shot_%02d.png", None, "3 to 9 digits"),
+        ("shot_%06d.jpg", None, "fixed-width"),
+        ("frames", "mp4", "writes one file"),
+    ],
+)
+def test_bad_output_names(tmp_path, out, fmt, match):
+    with pytest.raises(RenderError, match=match):
+        V._resolve_output(tmp_path / out, fmt)
+
+
+# ------------------------------------------------------------- frame composition
+def test_fill_equals_tiling_reference():
+    rng = np.random.default_rng(0)
+    cell = rng.integers(0, 256, (37, 53, 4), dtype=np.uint8)
+    out = np.empty((90, 160, 4), np.uint8)
+    V._fill(cell, out)
+    ref = np.tile(cell, (3, 4, 1))[:90, :160]
+    assert np.array_equal(out, ref)
+
+
+def test_shift_rows_matches_index_reference():
+    rng = np.random.default_rng(1)
+    cell = rng.integers(0, 256, (20, 8, 4), dtype=np.uint8)
+    cell[..., 3] = 255
+    y = (np.arange(20) + 7) % 20
+    assert np.array_equal(V._shift_rows(cell, 7.0, True), cell[y])
+    assert np.array_equal(V._shift_rows(cell, -13.0, True), cell[y])
+    half = V._shift_rows(cell, 7.5, True).astype(int)
+    ref = (cell[y].astype(int) + cell[(y + 1) % 20].astype(int)) / 2
+    assert np.max(np.abs(half - ref)) <= 1
+
+
+def test_mix_of_transparent_cells_weights_colour_by_coverage():
+    a = np.array([[[200, 0, 0, 255], [0, 0, 0, 0], [10, 20, 30, 255]]], np.uint8)
+    b = np.array([[[0, 0, 200, 0], [0, 100, 0, 128], [10, 20, 30, 255]]], np.uint8)
+    out = V._mix(a, b, 0.5, opaque=False)
+    # transparent pixels lend no colour; coverage mixes linearly
+    assert out.tolist() == [[[200, 0, 0, 128], [0, 100, 0, 64], [10, 20, 30, 255]]]
+    assert V._mix(a, b, 0.0, opaque=False) is a
+    rng = np.random.default_rng(2)
+    c, d = (rng.integers(0, 256, (9, 9, 4), dtype=np.uint8) for _ in range(2))
+    ref = c.astype(float) * 0.75 + d.astype(float) * 0.25
+    assert np.max(np.abs(V._mix(c, d, 0.25, opaque=True) - ref)) <= 1
+
+
+def test_cell_stream_draws_each_distinct_cell_once_in_task_order():
+    key_ids = [0, 0, 1, 1, 2, 0, 3, 3, 1]
+    tasks = V._task_order(key_ids, 0, len(key_ids) - 1, size=8)
+    assert tasks == [0, 1, 2, 3]
+    drawn = iter([np.full((1, 1, 4), u, np.uint8) for u in tasks])
+    stream = V._CellStream(key_ids, 0, drawn)
+    assert [int(stream.get(k)[0, 0, 0]) for k in range(len(key_ids))] == key_ids
+    # a small cache re-draws what it evicted, and the stream agrees with the order
+    tasks = V._task_order(key_ids, 2, len(key_ids) - 1, size=2)
+    assert tasks == [1, 2, 0, 3, 1]
+
+
+def test_discrete_parameters_hold_against_flicker():
+    from batik_waves.motifs.kawung import KawungParams
+
+    seq = [KawungParams(flowers=f) for f in (6, 7, 6, 7, 6, 8, 8, 8, 8, 8)]
+    held = [p.flowers for p in V._hold_discrete(seq, hold=3)]
+    assert held == [6, 6, 6, 6, 6, 8, 8, 8, 8, 8]
+
+
+# ----------------------------------------------------------------- every format
+def test_mp4_h264_preview(sample, tmp_path):
+    out = _render(sample, tmp_path / "clip.mp4", fps="29.97", window="28:29")
+    info = probe(out)
+    assert (info.codec, info.pix_fmt, info.width, info.height) == ("h264", "yuv420p", 160, 90)
+    assert "bt709" in info.color and "tv" in info.color
+    assert info.rate == Fraction(30000, 1001)
+    assert info.frames == V.frame_count(1.0, Fraction(30000, 1001)) == 30
+    # +faststart: the index (moov) precedes the media data
+    head = out.read_bytes()[:4096]
+    assert 0 <= head.find(b"moov") < max(head.find(b"mdat"), 4096)
+    rows = _rows(tmp_path / "clip.csv")
+    assert len(rows) == 30 and [int(r["frame"]) for r in rows] == list(range(30))
+    for r in rows:
+        t = Fraction(28) + Fraction(int(r["frame"])) * Fraction(1001, 30000)
+        assert float(r["time_s"]) == pytest.approx(float(t), abs=1e-6)
+    cols = rows[0].keys()
+    for col in ("alpha_rel", "alpha_uV", "occipital_alpha_rel", "frontal_theta_uV"):
+        assert col in cols
+    assert "kawung.flowers" in cols and "kawung.petal_width" in cols
+    # Rec.709: a mid-grey frame area decodes to the colours it was given
+    rgba = read_frame(out, 0)
+    assert rgba.shape == (90, 160, 4) and rgba[..., 3].min() == 255
+
+
+def test_prores_4444_with_alpha_and_timecode(sample, tmp_path):
+    out = _render(
+        sample,
+        tmp_path / "clip.mov",
+        fps="23.976",
+        window="28:30",
+        transparent=True,
+        timecode="01:00:00:00",
+    )
+    info = probe(out)
+    assert (info.codec, info.profile) == ("prores", "4444")
+    # the encoder is fed yuva444p10le; ffmpeg 9's decoder reports ProRes 4444 as 12-bit
+    assert FORMATS["prores"].pix_fmt == "yuva444p10le"
+    assert info.pix_fmt.startswith("yuva444p")
+    assert info.rate == Fraction(24000, 1001)
+    assert info.frames == V.frame_count(2.0, Fraction(24000, 1001)) == 48
+    assert info.metadata.get("timecode") == "01:00:00:00"
+    alpha = read_frame(out, 0)[..., 3]
+    assert alpha.min() == 0 and alpha.max() == 255
+
+
+def test_qtrle_keeps_alpha(sample, tmp_path):
+    out = _render(sample, tmp_path / "anim.mov", format="qtrle", transparent=True, fps="25")
+    info = probe(out)
+    assert (info.codec, info.pix_fmt) == ("qtrle", "argb")
+    assert info.rate == 25 and info.frames == 50
+    assert read_frame(out, 10)[..., 3].min() == 0
+
+
+def test_webm_vp9_alpha_and_frames_of_different_moments_differ(sample, tmp_path):
+    # 27 s to 31 s: the sample's eyes close at 30 s and alpha floods in
+    out = _render(sample, tmp_path / "clip.webm", transparent=True, window="27:31", fps="12")
+    info = probe(out)
+    assert info.codec == "vp9" and info.metadata.get("alpha_mode") == "1"
+    assert info.frames == 48 and info.fps_text == "12"
+    first = read_frame(out, 0, decoder="libvpx-vp9")
+    last = read_frame(out, 47, decoder="libvpx-vp9")
+    for f in (first, last):  # libvpx keeps the alpha plane: ground and cloth
+        assert (f[..., 3] < 32).mean() > 0.05 and (f[..., 3] > 224).mean() > 0.05
+    assert np.mean(first[..., 3] != last[..., 3]) > 0.05
+    diff = np.abs(first.astype(int) - last.astype(int)).mean()
+    assert diff > 10
+    rows = _rows(tmp_path / "clip.csv")
+    assert float(rows[-1]["occipital_alpha_rel"]) > float(rows[0]["occipital_alpha_rel"]) + 0.1
+
+
+def test_png_sequence_rgba_srgb_with_sidecars(sample, tmp_path):
+    folder = tmp_path / "frames"
+    out = _render(
+        sample, folder, fps="25", window="28:29", transparent=True, timecode="00:00:10:00"
+    )
+    assert out == folder
+    names = sorted(p.name for p in folder.glob("*.png"))
+    assert names == [f"frames_{i:06d}.png" for i in range(25)]
+    with Image.open(folder / names[0]) as im:
+        assert im.mode == "RGBA" and im.size == SMALL
+        assert "srgb" in im.info or b"sRGB" in (folder / names[0]).read_bytes()[:200]
+        assert np.asarray(im)[..., 3].min() == 0
+    record = json.loads((folder / "frames.json").read_text())
+    assert record["fps"] == "25/1" and record["frames"] == 25 and record["complete"]
+    assert record["timecode"] == "00:00:10:00" and record["pattern"] == "frames_%06d.png"
+    assert len(_rows(folder / "frames.csv")) == 25
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    # a render of the same window with fewer frames removes the stale ones
+    _render(sample, folder, fps="12", window="28:29")
+    assert len(list(folder.glob("frames_*.png"))) == 12
+
+
+def test_drift_pans_the_cloth(sample, tmp_path):
+    still = _render(sample, tmp_path / "a", window="28:29", smoothing=600.0)
+    moving = _render(sample, tmp_path / "b", window="28:29", smoothing=600.0, drift=60.0)
+    a0, a8 = (np.asarray(Image.open(still / f"a_{i:06d}.png")) for i in (0, 8))
+    b0, b8 = (np.asarray(Image.open(moving / f"b_{i:06d}.png")) for i in (0, 8))
+    assert np.array_equal(a0, b0)  # frame 0 has not moved yet
+    assert np.abs(a0.astype(int) - a8.astype(int)).mean() < 2  # a steady cloth stays put
+    assert np.abs(b0.astype(int) - b8.astype(int)).mean() > 10  # 60 tiles/min: it moves
+    # downwards, one 90 px tile a second: frame 8 (2/3 s) is the still frame 8 moved
+    # down by 60 rows
+    assert np.array_equal(b8[60:], a8[:-60])
+
+
+# -------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["-o", "{d}/x.avi"], "unknown video format"),
+        (["-o", "{d}/x.mp4", "--size", "161x90"], "even width and height"),
+        (["-o", "{d}/x.mp4", "--fps", "29.9"], "'fps' parameter"),
+        (["-o", "{d}/x.mov", "--timecode", "25:00:00:00"], "'timecode' parameter"),
+        (["-o", "{d}/x.mp4", "--window", "140:200"], "lies outside the recording"),
+        (["-o", "{d}/x.mp4", "--window", "30:20"], "END must come after START"),
+        (["-o", "{d}/x.mp4", "--transparent"], "cannot carry transparency"),
+        (["-o", "{d}/x.mp4", "--resume"], "resume continues an interrupted PNG"),
+        (["-o", "{d}/x.webm", "--timecode", "01:00:00:00"], "no timecode track"),
+        (["-o", "{d}/x.mp4", "--motif", "batik"], "'motif' parameter"),
+        (["-o", "{d}/x.mp4", "--palette", "sogan"], "'palette' parameter"),
+        (["-o", "{d}/x.mp4", "--smoothing", "-1"], "'smoothing' parameter"),
+    ],
+)
+def test_bad_input_one_line_exit_2_nothing_written(sample, tmp_path, capsys, args, match):
+    d = tmp_path / "out"
+    argv = ["video", str(sample), *(a.format(d=d) for a in args), "--quiet"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("batik-waves: error: ") and match in err
+    assert not d.exists() or not list(d.iterdir())
+
+
+def test_missing_recording(tmp_path, capsys):
+    assert cli.main(["video", str(tmp_path / "nope.edf"), "-o", str(tmp_path / "x.mp4")]) == 2
+    err = capsys.readouterr().err
+    assert "nope.edf" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_library_raises_recording_error_for_a_window_outside(sample, tmp_path):
+    with pytest.raises(RecordingError, match="outside the recording"):
+        _render(sample, tmp_path / "x.mp4", window="149.99:151")
+
+
+def test_the_input_is_never_overwritten(tmp_path):
+    rec = tmp_path / "rec.csv"  # a muse-lsl recording is a CSV: the sidecar would hit it
+    rec.write_text("timestamps,TP9\n")
+    with pytest.raises(RenderError, match="overwrite the input"):
+        V.render_video(rec, tmp_path / "rec.mp4")
+    with pytest.raises(RenderError, match="overwrite the input"):
+        V.render_video(rec, tmp_path / "rec_%06d.png")  # sidecar rec.csv beside the frames
+    assert rec.read_text() == "timestamps,TP9\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.csv"]
+
+
+# ------------------------------------------------------------ Ctrl-C and resume
+def _video_cmd(sample, out, *extra):
+    return [
+        sys.executable,
+        "-m",
+        "batik_waves",
+        "video",
+        str(sample),
+        "-o",
+        str(out),
+        "--size",
+        "160x90",
+        "--fps",
+        "24",
+        "--window",
+        "20:30",
+        "--quiet",
+        *extra,
+    ]
+
+
+def _interrupt_when(proc, ready, timeout=60.0):
+    t0 = time.monotonic()
+    while not ready():
+        assert proc.poll() is None, "finished before it could be interrupted"
+        assert time.monotonic() - t0 < timeout
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    return proc.returncode, err
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_nothing_and_resume_completes_the_sequence(sample, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    folder = tmp_path / "seq"
+    with subprocess.Popen(
+        _video_cmd(sample, folder, "--workers", "0"),
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as proc:
+        rc, err = _interrupt_when(proc, lambda: len(list(folder.glob("seq_*.png"))) >= 20)
+    assert rc == 130 and "interrupted" in err and "Traceback" not in err
+    done = sorted(folder.glob("seq_*.png"))
+    assert 20 <= len(done) < 10 * 24
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    assert not (folder / "seq.csv").exists()
+    assert not json.loads((folder / "seq.json").read_text())["complete"]
+    for p in done:  # every frame present is whole
+        with Image.open(p) as im:
+            im.load()
+    stamp = {p.name: p.stat().st_mtime_ns for p in done}
+
+    subprocess.run(_video_cmd(sample, folder, "--resume"), check=True, env=env)
+    frames = sorted(folder.glob("seq_*.png"))
+    assert len(frames) == 10 * 24
+    assert all(p.stat().st_mtime_ns == stamp[p.name] for p in done)  # kept, not redrawn
+    assert json.loads((folder / "seq.json").read_text())["complete"]
+
+    # the resumed sequence equals an uninterrupted one
+    ref = tmp_path / "ref"
+    subprocess.run(_video_cmd(sample, ref), check=True, env=env)
+    for i in (0, len(done) - 1, len(done), len(done) + 1, 10 * 24 - 1):
+        a = np.asarray(Image.open(folder / f"seq_{i:06d}.png"))
+        b = np.asarray(Image.open(ref / f"ref_{i:06d}.png"))
+        assert np.array_equal(a, b), i
+
+    # resuming with other settings is refused, naming what changed
+    r = subprocess.run(
+        [*_video_cmd(sample, folder, "--resume"), "--seed", "3"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert r.returncode == 2 and "seed" in r.stderr and "cannot resume" in r.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_video_leaves_no_file(sample, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = tmp_path / "clip.mp4"
+    with subprocess.Popen(
+        _video_cmd(sample, out), stderr=subprocess.PIPE, text=True, env=env
+    ) as proc:
+        rc, err = _interrupt_when(
+            proc, lambda: any(p.stat().st_size > 20000 for p in tmp_path.glob(".clip*"))
+        )
+    assert rc == 130 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # no clip.mp4, no temporary file, no sidecar
