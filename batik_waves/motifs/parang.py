@@ -1012,7 +1012,7 @@ def _build_geoms(
 def parang(
     params: ParangParams | str | None = None,
     *,
-    tile: tuple[int, int] = (800, 800),
+    tile: tuple[int, int] = (1024, 1024),
     repeat: str = "block",
     rng=None,
     palette=None,
@@ -1101,7 +1101,7 @@ def _variant_name(pr: ParangParams) -> str:
 def parang_cloth(
     params_at: Callable[[float], ParangParams],
     *,
-    size: tuple[int, int] = (1000, 2500),
+    size: tuple[int, int] = (1100, 2750),
     rng=None,
     palette=None,
     transparent: bool = False,
