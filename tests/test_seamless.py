@@ -6,7 +6,17 @@ import importlib
 
 import numpy as np
 import pytest
-from utils import MOTIF_VARIANTS, assert_seamless, motif_pattern, seam_ratios, synthetic
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from utils import (
+    MOTIF_VARIANTS,
+    assert_images_close,
+    assert_seamless,
+    motif_pattern,
+    seam_excess,
+    seam_ratios,
+    synthetic,
+)
 
 from batik_waves.motifs.pattern import Layer, Pattern
 from batik_waves.render import rasterize, render_png_array
@@ -64,7 +74,68 @@ def test_motif_variants_are_seamless(motif, variant, repeat):
     # test_raster.py shows draws the same picture (CairoSVG takes ~2 s on the busiest)
     if repeat == "block":
         img = render_png_array(p, width=256)
+        assert seam_excess(p, lambda q: rasterize(q, width=256, height=256)) < 1.0
     else:
         img = rasterize(p, width=256, height=256)
     assert_seamless(img, repeat=repeat)
     assert np.ptp(img[..., :3]) > 30  # not a blank tile
+
+
+def _random_pattern(seed: int, repeat: str, transparent: bool) -> Pattern:
+    import shapely
+    from shapely.geometry import LineString, MultiLineString, Point
+
+    from batik_waves.motifs.pattern import wrap_on_torus
+
+    rng = np.random.default_rng(seed)
+    w, h = 64, 48
+    discs = shapely.union_all(
+        [Point(*(rng.uniform(-0.2, 1.2, 2) * (w, h))).buffer(rng.uniform(3, 12)) for _ in range(5)]
+    )
+    lines = MultiLineString([LineString(rng.uniform(-0.2, 1.2, (3, 2)) * (w, h)) for _ in range(3)])
+    layers = (
+        Layer("discs", "#4A2E1F", wrap_on_torus(discs, w, h, repeat)),
+        Layer(
+            "lines",
+            None,
+            wrap_on_torus(lines, w, h, repeat),
+            stroke="#9E1B1E",
+            stroke_width=float(rng.uniform(0.5, 5)),
+        ),
+    )
+    return Pattern(w, h, None if transparent else "#F1E9D8", layers, repeat)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    repeat=st.sampled_from(REPEATS),
+    transparent=st.booleans(),
+)
+def test_random_patterns_draw_alike_and_block_seams_vanish(seed, repeat, transparent):
+    p = _random_pattern(seed, repeat, transparent)
+    fast = rasterize(p, width=128, height=96)
+    ref = render_png_array(p, width=128)
+    assert_images_close(fast, ref, mad=2.0)
+    if repeat == "block":
+        assert seam_excess(p, lambda q: rasterize(q, width=128, height=96)) < 1.0
+        assert seam_excess(p, lambda q: render_png_array(q, width=128)) < 1.0
+
+
+@pytest.mark.parametrize("name", ["edges", "transparent", "lines-near-edge"])
+def test_seams_match_the_same_cloth_drawn_whole(name):
+    p = synthetic(name)
+    assert seam_excess(p, lambda q: render_png_array(q, width=240)) < 1.0
+    assert seam_excess(p, lambda q: rasterize(q, width=240, height=192)) < 1.0
+
+
+def test_seam_excess_catches_a_cut_stroke():
+    p = synthetic("lines-near-edge")
+
+    def broken(q):
+        img = rasterize(q, width=240, height=192).copy()
+        if q is p:  # the spill of the thick line into the next tile is lost
+            img[:, :4] = img[:, 100:104]
+        return img
+
+    assert seam_excess(p, broken) > 20

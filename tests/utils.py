@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import io
 import math
@@ -23,7 +24,9 @@ __all__ = [
     "mean_abs_diff",
     "mosaic",
     "motif_pattern",
+    "seam_excess",
     "seam_ratios",
+    "shifted",
     "synthetic",
 ]
 
@@ -257,3 +260,39 @@ def assert_seamless(tile: np.ndarray, *, repeat: str = "block", factor: float = 
         f"seam stands out: vertical seam {cx:.2f}×, horizontal seam {cy:.2f}× the 95th "
         f"percentile of neighbouring column/row differences (allowed {factor}×)"
     )
+
+
+def shifted(pattern: Pattern, dx: float, dy: float) -> Pattern:
+    """The same cloth with the tile window moved by (dx, dy): geometry re-wrapped."""
+    w, h, rep = pattern.width, pattern.height, pattern.repeat
+    return pattern.with_layers(
+        dataclasses.replace(
+            lyr,
+            # make_valid: a slightly self-intersecting outline must not stop the check
+            geometry=wrap_on_torus(translate(shapely.make_valid(lyr.geometry), dx, dy), w, h, rep),
+        )
+        for lyr in pattern.layers
+    )
+
+
+def seam_excess(pattern: Pattern, render) -> float:
+    """How much the seams of a 2×2 block mosaic differ from the same cloth drawn whole.
+
+    The tile window is moved by half a tile (geometry re-wrapped, so the shapes that
+    were cut by the border become whole): the line of cloth under the seams then runs
+    through the middle of the picture, drawn without any seam. The result is the
+    largest difference, in grey levels averaged along the line, between the |step|
+    across a seam of the mosaic and the |step| across that same line drawn whole. A
+    hairline seam or a cut stroke makes it large whatever the motif; a shape edge that
+    happens to lie on the seam does not. *render* maps a Pattern to RGBA pixels of a
+    size whose halves are whole pixels.
+    """
+    assert pattern.repeat == "block", "seam_excess compares block mosaics"
+    a = render(pattern)
+    h, w = a.shape[:2]
+    assert w % 2 == 0 and h % 2 == 0
+    b = _composite(render(shifted(pattern, pattern.width / 2, pattern.height / 2)))
+    m = _composite(mosaic(a))
+    col = abs(np.abs(m[:, w] - m[:, w - 1]).mean() - np.abs(b[:, w // 2] - b[:, w // 2 - 1]).mean())
+    row = abs(np.abs(m[h] - m[h - 1]).mean() - np.abs(b[h // 2] - b[h // 2 - 1]).mean())
+    return float(max(col, row))
