@@ -265,3 +265,11 @@ def test_group_ids_carry_layer_names_for_illustrator():
         "Isen isen (cecek)",
         "ground",
     ]
+
+
+@pytest.mark.parametrize("repeat", [(1, 1), (2, 3)])
+def test_every_reference_resolves(repeat):
+    svg = to_svg(synthetic("edges", repeat="half-brick"), repeat=repeat)
+    ids = set(re.findall(r' id="([^"]+)"', svg))
+    refs = set(re.findall(r"url\(#([^)]+)\)", svg))
+    assert refs and refs <= ids
