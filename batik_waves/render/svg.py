@@ -59,11 +59,15 @@ def _num(v: float) -> str:
 
 
 def _nums(values: np.ndarray) -> list[str]:
-    out = []
-    for v in np.round(values, 2).ravel().tolist():
-        s = f"{v:.2f}".rstrip("0").rstrip(".")
-        out.append("0" if s == "-0" else s)
-    return out
+    """Numbers with at most two decimals, shortest form ('12.5', '3', never '-0').
+
+    ``rint(v·100) / 100`` is the double nearest to a two-decimal number (IEEE division
+    is correctly rounded), so its ``repr`` is that number's shortest decimal form.
+    """
+    rounded = np.rint(np.asarray(values, np.float64).ravel() * 100.0) / 100.0
+    rounded += 0.0  # -0.0 → 0.0
+    out = list(map(repr, rounded.tolist()))
+    return [t[:-2] if t.endswith(".0") else t for t in out]
 
 
 def path_data(paths: Paths) -> str:
@@ -84,8 +88,9 @@ def path_data(paths: Paths) -> str:
         a, b = offsets[k], offsets[k + 1]
         if closed:
             b -= 1  # the repeated first point: Z closes the ring
-        pts = [f"{text[2 * i]} {text[2 * i + 1]}" for i in range(a, b)]
-        parts.append("M" + pts[0] + ("L" + " ".join(pts[1:]) if len(pts) > 1 else ""))
+        parts.append(f"M{text[2 * a]} {text[2 * a + 1]}")
+        if b - a > 1:
+            parts.append("L" + " ".join(text[2 * a + 2 : 2 * b]))
         if closed:
             parts.append("Z")
     return "".join(parts)
