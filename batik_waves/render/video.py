@@ -646,6 +646,17 @@ def _ordered(
 
 
 # ---------------------------------------------------------------- composing frames
+_BUFFERS: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _buffers(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Two uint16 scratch arrays of *shape*, reused from frame to frame."""
+    if shape not in _BUFFERS:
+        _BUFFERS.clear()
+        _BUFFERS[shape] = (np.empty(shape, np.uint16), np.empty(shape, np.uint16))
+    return _BUFFERS[shape]
+
+
 def _mix(a: np.ndarray, b: np.ndarray, w: float, opaque: bool) -> np.ndarray:
     """(1 − w)·a + w·b of two straight-RGBA cells (premultiplied where not opaque)."""
     if w <= 0 or a is b:
@@ -653,11 +664,16 @@ def _mix(a: np.ndarray, b: np.ndarray, w: float, opaque: bool) -> np.ndarray:
     if w >= 1:
         return b
     if opaque:
-        wi = np.uint16(round(w * 256))
-        out = a.astype(np.uint16) * (256 - wi)
-        out += b.astype(np.uint16) * wi
-        out += 128
-        return (out >> 8).astype(np.uint8)
+        wi = round(w * 256)
+        x, y = _buffers(a.shape)
+        np.multiply(a, np.uint16(256 - wi), out=x, dtype=np.uint16)
+        np.multiply(b, np.uint16(wi), out=y, dtype=np.uint16)
+        x += y
+        x += 128
+        x >>= 8
+        out = np.empty(a.shape, np.uint8)
+        np.copyto(out, x, casting="unsafe")
+        return out
     # weights by coverage: a transparent pixel lends no colour to the mix
     wa = a[..., 3:4].astype(np.float32) * np.float32(1.0 - w)
     wb = b[..., 3:4].astype(np.float32) * np.float32(w)
