@@ -39,6 +39,10 @@ __all__ = [
 # primaries, transfer and matrix (output options alone tag only the matrix).
 _TAG_709 = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
 # PNG is sRGB: ffmpeg's PNG encoder writes the sRGB chunk for these tags.
+_YUV_IN = (
+    *("-pix_fmt", "yuv420p", "-color_range", "tv", "-colorspace", "bt709"),
+    *("-color_primaries", "bt709", "-color_trc", "bt709"),
+)
 _TAG_SRGB = "setparams=color_primaries=bt709:color_trc=iec61966-2-1"
 
 
@@ -237,10 +241,15 @@ class Encoder:
         metadata: dict[str, str] | None = None,
     ) -> None:
         self.fmt = fmt
+        # H.264 takes Y'CbCr 4:2:0 made by the caller (BT.709, limited range): the
+        # cells are converted once each instead of every frame being converted here
+        self.input_pix_fmt = "yuv420p" if fmt.name == "mp4" else "rgba"
         self.target = Path(target)
         self.width = width
         self.height = height
-        self.frame_bytes = width * height * 4
+        yuv = self.input_pix_fmt == "yuv420p"
+        self.frame_bytes = width * height * 3 // 2 if yuv else width * height * 4
+        source = _YUV_IN if yuv else ("-pix_fmt", "rgba")
         args = [
             ffmpeg_exe(),
             "-hide_banner",
@@ -250,8 +259,7 @@ class Encoder:
             "-y",
             "-f",
             "rawvideo",
-            "-pix_fmt",
-            "rgba",
+            *source,
             "-s",
             f"{width}x{height}",
             "-framerate",
@@ -260,7 +268,7 @@ class Encoder:
             "pipe:0",
             "-an",
             "-vf",
-            fmt.filters,
+            _TAG_709 if yuv else fmt.filters,
             *fmt.codec,
             "-pix_fmt",
             fmt.pix_fmt,
@@ -295,11 +303,11 @@ class Encoder:
         return self
 
     def write(self, frame: np.ndarray) -> None:
-        """Send one frame, an (height, width, 4) uint8 C-contiguous array."""
-        if frame.shape != (self.height, self.width, 4) or frame.dtype != np.uint8:
+        """Send one frame: (height, width, 4) RGBA, or yuv420p bytes for H.264."""
+        if frame.nbytes != self.frame_bytes or frame.dtype != np.uint8:
             raise ValueError(
                 f"frame has shape {frame.shape} {frame.dtype}, expected "
-                f"({self.height}, {self.width}, 4) uint8"
+                f"{self.frame_bytes} bytes of {self.input_pix_fmt}"
             )
         assert self._proc is not None and self._proc.stdin is not None
         try:
