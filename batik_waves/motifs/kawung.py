@@ -423,7 +423,7 @@ def _templates(p: KawungParams, pitch: float, isen_seed: int) -> _Templates:
     star = _star(p, pitch, cell_petals, hw)
     # isen-isen
     gen = np.random.default_rng(isen_seed)
-    scale = p.isen_scale * pitch
+    scale = max(p.isen_scale * pitch, 2.5)  # fillers finer than a few px would only blur
     margin = hw + 0.15 * scale + 0.5
     isen_petal: BaseGeometry = MultiPolygon()
     isen_ground: BaseGeometry = MultiPolygon()
@@ -572,7 +572,16 @@ def _outline_rings(centre: np.ndarray, hw: float, width_var: np.ndarray | None) 
     inner = centre - out_n * w[..., None]
     shells = shapely.linearrings(np.concatenate([outer, outer[:, :1]], 1))
     holes = shapely.linearrings(np.concatenate([inner, inner[:, :1]], 1))
-    return shapely.polygons(shells, holes=holes[:, None])
+    rings = shapely.polygons(shells, holes=holes[:, None])
+    bad = ~shapely.is_valid(rings)
+    if bad.any():
+        # a thick line round a sharp tip folds its inner edge: let shapely untangle it
+        # (one geometry per ring stays in place: the cloth maps rings to their sites)
+        for i in np.flatnonzero(bad):
+            parts = shapely.get_parts(shapely.get_parts(shapely.make_valid(rings[i])))
+            parts = parts[shapely.get_type_id(parts) == 3]
+            rings[i] = shapely.multipolygons(parts)
+    return rings
 
 
 def _variant_of(xy: np.ndarray, width: float, height: float, repeat: str, k: int, seed: int):
