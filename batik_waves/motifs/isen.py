@@ -26,7 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import MotifError
 
-__all__ = ["FILLERS", "circle_coords", "fill", "replicate", "stroke_coords"]
+__all__ = ["FILLERS", "circle_coords", "disc_vertices", "fill", "replicate", "stroke_coords"]
 
 #: Filler kinds accepted by :func:`fill` (BATIK.md, "Isen-isen").
 FILLERS: tuple[str, ...] = (
@@ -53,6 +53,11 @@ def _rng(rng) -> np.random.Generator:
 
 
 # ------------------------------------------------------------------ coordinates
+def disc_vertices(radius: float, most: int = 16) -> int:
+    """Enough vertices for a disc of *radius* px to look round (chords of ~1.5 px)."""
+    return int(min(most, max(6, round(2 * math.pi * float(radius) / 1.5))))
+
+
 def circle_coords(centres: np.ndarray, radius, n: int = 10) -> np.ndarray:
     """Discs as polygon coordinates: ``(len(centres), n, 2)``.
 
@@ -143,7 +148,9 @@ def _elements(kind: str, region: BaseGeometry, s: float, rng, angle: float) -> l
     b = region.bounds
     if kind == "cecek":
         c, _ = _grid(b, s, angle, rng, jitter=0.05 * s)
-        return [circle_coords(c, 0.2 * s * rng.uniform(0.85, 1.15, len(c)), 10)]
+        return [
+            circle_coords(c, 0.2 * s * rng.uniform(0.85, 1.15, len(c)), disc_vertices(0.2 * s, 10))
+        ]
     if kind in ("cecek-telu", "cecek-pitu"):
         c, _ = _grid(b, s, angle, rng, jitter=0.04 * s)
         if kind == "cecek-telu":
@@ -155,7 +162,7 @@ def _elements(kind: str, region: BaseGeometry, s: float, rng, angle: float) -> l
         centres = c[:, None, :] + ring_r * off
         if kind == "cecek-pitu":
             centres = np.concatenate([centres, c[:, None, :]], axis=1)
-        return [circle_coords(centres.reshape(-1, 2), dot_r, 8)]
+        return [circle_coords(centres.reshape(-1, 2), dot_r, disc_vertices(dot_r, 8))]
     if kind in ("sawut", "cecek-sawut"):
         c, rot = _grid(b, 0.32 * s, angle, rng, row=s, jitter=0.02 * s)
         length = (0.7 if kind == "sawut" else 0.5) * s
@@ -169,7 +176,7 @@ def _elements(kind: str, region: BaseGeometry, s: float, rng, angle: float) -> l
         if kind == "cecek-sawut":
             groups = [stroke_coords(lines, 0.04 * s, cap=2)]
             tips = c + dd * (0.5 * length + 0.17 * s)
-            groups.append(circle_coords(tips, 0.085 * s, 8))
+            groups.append(circle_coords(tips, 0.085 * s, disc_vertices(0.085 * s, 8)))
         return groups
     if kind == "ukel":
         c, _ = _grid(b, s, angle, rng, jitter=0.05 * s)

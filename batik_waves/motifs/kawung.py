@@ -36,7 +36,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import MotifError
 from ._params import MotifParams, param
-from .isen import FILLERS, circle_coords, fill, replicate
+from .isen import FILLERS, circle_coords, disc_vertices, fill, replicate
 from .palette import PALETTES, Palette
 from .palette import palette as make_palette
 from .pattern import Layer, Pattern, lattice_vectors
@@ -44,7 +44,7 @@ from .texture import PeriodicNoise, _hash01, crackle
 
 __all__ = ["KawungParams", "kawung", "kawung_cloth", "kawung_lattice"]
 
-_N = 56  # vertices per petal outline
+_N = 64  # most vertices per petal outline
 
 
 @dataclass(frozen=True)
@@ -390,7 +390,9 @@ class _Templates:
 def _templates(p: KawungParams, pitch: float, isen_seed: int) -> _Templates:
     a, b = _petal_ab(p, pitch)
     e = p.tip_sharpness
-    petal = _superellipse(a, b, e)
+    # chords of about 2.5 px, a multiple of 4 (the wobble samples every 4th vertex)
+    n = int(min(_N, max(24, 4 * round(math.pi * (a + b) / 2.5 / 4))))
+    petal = _superellipse(a, b, e, n)
     hw = 0.5 * p.outline * pitch
     # seeds
     f = p.seed_oval
@@ -480,7 +482,9 @@ def _contour_dots(
     at = (np.arange(n) + gen.uniform(0, 1)) * line.length / n
     pts = shapely.get_coordinates(shapely.line_interpolate_point(line, at))
     pts = pts + gen.normal(0.0, 0.04 * r, pts.shape)
-    discs = shapely.polygons(circle_coords(pts, r * gen.uniform(0.9, 1.1, len(pts)), 10))
+    discs = shapely.polygons(
+        circle_coords(pts, r * gen.uniform(0.9, 1.1, len(pts)), disc_vertices(r, 10))
+    )
     discs = discs[shapely.contains(region.buffer(r * 0.5), discs)]
     return shapely.multipolygons(discs) if len(discs) else MultiPolygon()
 
