@@ -123,6 +123,8 @@ def main() -> None:
 
         # (c) frames alone: everything but the encoder (a null sink)
         class Null:
+            input_pix_fmt = "yuv420p"  # what the H.264 encoder takes
+
             def __enter__(self):
                 return self
 
