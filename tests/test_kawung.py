@@ -313,3 +313,17 @@ def test_cloth_colourways_split_layers():
     assert fills == {palette("indigo").fill, palette("lasem").fill}
     one = kawung_cloth(lambda y: KawungParams(flowers=3), size=(150, 360), palette="indigo")
     assert [n.name for n in one.layers].count("petals") == 1
+
+
+def test_cloth_ground_follows_the_colourway():
+    c = kawung_cloth(
+        lambda y: KawungParams(flowers=3, palette="yogya-sogan" if y < 0.5 else "solo-sogan"),
+        size=(150, 360),
+    )
+    assert c.background == palette("yogya-sogan").ground
+    ground = c.layers[0]
+    assert (
+        ground.name.startswith("ground@solo-sogan") and ground.fill == palette("solo-sogan").ground
+    )
+    x0, y0, x1, y1 = ground.geometry.bounds
+    assert (x0, x1, y1) == (0, 150, 360) and 150 < y0 < 210

@@ -926,7 +926,8 @@ def kawung_cloth(
         Seed of the maker's hand.
     palette : Palette or str, optional
         One colourway for the whole cloth; default: each flower's ``params.palette``
-        (layers are then split per colourway, named ``petals``, ``petals@lasem``, ...).
+        (layers are then split per colourway, named ``petals``, ``petals@lasem``, ...;
+        where the cloth colour changes, ``ground@<palette>/<colour>`` layers lie first).
 
     Returns
     -------
@@ -970,6 +971,7 @@ def kawung_cloth(
         groups.setdefault(pk, []).append(k)
     by_layer: dict[tuple[str, str | None, str | None], list[np.ndarray]] = {}
     crackle_at: list[tuple[float, float, float]] = []
+    grounds: list[tuple[float, float, str | None, str]] = []
     for pk, bands in groups.items():
         pal = pal_fixed or make_palette(pk.palette)
         col = _colours(pk, pal)
@@ -992,6 +994,7 @@ def kawung_cloth(
                 key = (name, col[name], pal.name)
                 by_layer.setdefault(key, []).append(polys[keep])
             crackle_at.append((y0, y1, pk.crackle))
+            grounds.append((y0, y1, col["background"], pal.name))
     pal0 = pal_fixed or make_palette(top.palette)
     col0 = _colours(top, pal0)
     box = (0.0, 0.0, float(width), float(height))
@@ -1015,6 +1018,13 @@ def kawung_cloth(
         kept = parts[u < local / dmax]
         veins = shapely.multipolygons(kept) if len(kept) else MultiPolygon()
     layers: list[Layer] = []
+    # where the colourway (or polarity) changes the cloth colour, lay that ground first
+    for colour in sorted({g[2] for g in grounds if g[2] not in (None, col0["background"])}):
+        spans = [g for g in grounds if g[2] == colour]
+        rects = [shapely.box(0, max(y0, 0.0), width, min(y1, height)) for y0, y1, _, _ in spans]
+        area = shapely.union_all([r for r in rects if r.area > 0])
+        name = sorted({g[3] for g in spans})[0]
+        layers.append(Layer(f"ground@{name}/{colour}", colour, area))
     polarity = {pk.polarity for pk in groups}
     clip_name = "petals" if col0["crackle-clip"] is not None else None
     if "dark" in polarity and "light" in polarity:
