@@ -11,15 +11,20 @@ holds :func:`frame_count` frames, so its duration is the window's. The band
 envelopes are smoothed over *smoothing* seconds (a centred window: offline, the
 cloth may look ahead) and mapped to motif parameters at **keyframes**, every few
 frames (:func:`key_step`); a frame between two keyframes is the cross-fade of their
-pictures, so the cloth breathes instead of flickering, and a whole-number parameter
-(a count of petals) changes by a short dissolve instead of a jump.
+pictures, so the cloth breathes instead of flickering. A whole-number or named
+parameter (the flower count, the polarity) changes only when its new value lasts
+a second, by a short dissolve; the wax crackle keeps the clip's value (any change
+lays its veins out afresh).
 
 A frame is a periodic pattern, so only one repeat cell of the cloth (one tile, two
 for half-drop and half-brick repeats) is drawn per keyframe, in a pool of worker
 processes, with :func:`~batik_waves.render.raster.rasterize`. The main process
 blends the two cells around a frame, shifts the result for the slow *drift*, fills
-the frame by copying it, and pipes raw RGBA into ffmpeg, which encodes on the other
-core. Keyframes whose (finely quantised) parameters repeat reuse their cell.
+the frame by copying it, and pipes raw frames into ffmpeg, which encodes on the
+other core: RGBA, or for H.264 the cells' BT.709 Y'CbCr 4:2:0 planes (blending is
+linear, so blending planes equals converting the blend, at 1.5 bytes a pixel).
+Keyframes whose (finely quantised) parameters repeat reuse their cell. The cloth's
+tile spans the frame's short side (:data:`TILES_ACROSS`).
 
 Outputs are written to a temporary name beside the target and renamed at the end;
 a PNG sequence writes each frame atomically, so an interrupted sequence can be
