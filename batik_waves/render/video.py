@@ -779,17 +779,28 @@ def _rgba_to_yuv420(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     h, w = cell.shape[:2]
     if h % 2 or w % 2:
         raise RenderError(f"internal: a {w}×{h} cell cannot be subsampled to 4:2:0")
-    rgb = cell[..., :3].astype(np.float32)
-    y = rgb @ np.array([0.2126, 0.7152, 0.0722], np.float32) * np.float32(219 / 255) + 16.5
-    q = rgb.reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3))
-    cb = q @ np.array([-0.2126 / 1.8556, -0.7152 / 1.8556, 0.5], np.float32)
-    cr = q @ np.array([0.5, -0.7152 / 1.5748, -0.0722 / 1.5748], np.float32)
-    k = np.float32(224 / 255)
-    return (
-        y.astype(np.uint8),
-        (cb * k + np.float32(128.5)).astype(np.uint8),
-        (cr * k + np.float32(128.5)).astype(np.uint8),
-    )
+    f32 = np.float32
+    r, g, b = (cell[..., c].astype(f32) for c in range(3))
+    k = f32(219 / 255)
+    y = r * f32(0.2126 * k)
+    y += g * f32(0.7152 * k)
+    y += b * f32(0.0722 * k)
+    y += f32(16.5)
+
+    def half(p: np.ndarray) -> np.ndarray:  # 2×2 means
+        return (p[0::2, 0::2] + p[1::2, 0::2] + p[0::2, 1::2] + p[1::2, 1::2]) * f32(0.25)
+
+    r, g, b = half(r), half(g), half(b)
+    kc = f32(224 / 255)
+    cb = r * f32(-0.2126 / 1.8556 * kc)
+    cb += g * f32(-0.7152 / 1.8556 * kc)
+    cb += b * f32(0.5 * kc)
+    cb += f32(128.5)
+    cr = r * f32(0.5 * kc)
+    cr += g * f32(-0.7152 / 1.5748 * kc)
+    cr += b * f32(-0.0722 / 1.5748 * kc)
+    cr += f32(128.5)
+    return y.astype(np.uint8), cb.astype(np.uint8), cr.astype(np.uint8)
 
 
 def _draw_yuv(draw: Callable[[_Cells, int], np.ndarray], cells: _Cells, i: int):
