@@ -363,3 +363,79 @@ def test_video_frame_is_fast_enough():
         parang(pr, tile=(1920, 1080), rng=7)
         times.append(time.perf_counter() - t0)
     assert sorted(times)[2] < 0.3
+
+
+# ------------------------------------------------------------------ classic look
+def test_garis_miring_border_every_mlinjon_strip():
+    pr = ParangParams(wobble=0.0, crackle=0.0)
+    p = parang(pr, tile=(400, 400))
+    names = [lyr.name for lyr in p.layers]
+    assert names.index("outline") < names.index("garis") < names.index("mlinjon")
+    garis, mlinjon = p.layer("garis").geometry, p.layer("mlinjon").geometry
+    assert p.layer("garis").fill == p.layer("outline").stroke  # the ink
+    assert garis.is_valid and not garis.intersects(mlinjon)
+    assert not garis.intersects(p.layer("blades").geometry)  # the blades stay inside
+    # long straight 45° lines: each clipped part runs corner-to-edge, thin and long
+    parts = shapely.get_parts(garis)
+    d = 400 / (pr.bands * np.sqrt(2))  # band period in px
+    width = 2 * garis.area / garis.length  # a thin strip's width from area / perimeter
+    assert width == pytest.approx(pr.garis * d, rel=0.05)
+    for part in parts:
+        rect = part.minimum_rotated_rectangle
+        c = np.asarray(rect.exterior.coords)
+        sides = np.linalg.norm(np.diff(c, axis=0), axis=1)[:2]
+        if max(sides) > 60:
+            edge = c[1] - c[0] if sides[0] > sides[1] else c[2] - c[1]
+            assert abs(abs(edge[0]) - abs(edge[1])) < 0.01 * max(sides)  # 45°
+    # every lozenge well inside the tile has a line on each side, at half a strip
+    for lozenge in shapely.get_parts(mlinjon):
+        c = lozenge.centroid
+        if not (40 < c.x < 360 and 40 < c.y < 360):
+            continue
+        normal = np.array([1.0, 1.0]) / np.sqrt(2)  # yogyakarta bands run along (1, -1)
+        for side in (-1, 1):
+            probe = Point(*(np.array([c.x, c.y]) + side * normal * pr.strip / 2 * d))
+            assert garis.distance(probe) < 0.6 * pr.garis * d + 0.5
+
+
+def test_no_garis_when_zero():
+    p = parang(ParangParams(garis=0.0), tile=(200, 200))
+    assert "garis" not in [lyr.name for lyr in p.layers]
+
+
+@pytest.mark.parametrize("name", ["default", "rusak", "barong", "gendreh", "kusumo"])
+def test_blades_are_full_and_nest_with_a_narrow_gap(name):
+    pr = ParangParams() if name == "default" else ParangParams.variant(name)
+    proto = parang_mod._proto(pr.replace(notch=0.0))
+    blade, q = proto.blade, proto.spacing
+    band = 1.0 - pr.strip
+    fill = blade.area / (q * band)
+    assert 0.45 < fill < 0.75, fill  # a fat S, not a slim stroke nor a flood
+    # the body is full width across the middle of the S
+    line = proto.centre
+    mid = len(line) // 2
+    t = line[mid + 1] - line[mid - 1]
+    n = np.array([-t[1], t[0]]) / np.hypot(*t)
+    across = LineString([line[mid] - n, line[mid] + n]).intersection(blade)
+    assert across.length == pytest.approx(pr.thickness, rel=0.05)
+    assert pr.thickness >= 0.25
+    gap = blade.distance(affinity.translate(blade, q, 0))
+    assert 0.025 < gap < 0.12, gap  # neighbours close but never touching
+    # the hook curls around an open eye: its centre is ground, ringed by blade
+    k = int(0.985 * len(line))  # near the tip, inside the curl
+    tip_dir = line[k] - line[k - 3]
+    centre = line[k] + 0.5 * pr.hook * np.array([-tip_dir[1], tip_dir[0]]) / np.hypot(*tip_dir)
+    eye = Point(*centre)
+    assert not blade.contains(eye) and blade.distance(eye) < pr.hook
+    # ... ringed: every ray from the eye meets the blade within two hook radii
+    for a in np.radians(np.arange(0, 360, 30)):
+        ray = LineString([centre, centre + 2 * pr.hook * np.array([np.cos(a), np.sin(a)])])
+        assert ray.intersects(blade), np.degrees(a)
+
+
+def test_rusak_notch_breaks_only_the_middle():
+    plain = parang_mod._proto(ParangParams())
+    rusak = parang_mod._proto(ParangParams.variant("rusak"))
+    assert len(plain.blade.geoms) == 1 and len(rusak.blade.geoms) == 2  # two halves
+    lost = plain.blade.area - rusak.blade.area
+    assert 0 < lost < 0.08 * plain.blade.area  # a narrow cut, the hooks untouched

@@ -116,13 +116,13 @@ class ParangParams(MotifParams):
         unit="°",
         doc="slant of the S where it crosses the band, from the across-band direction",
     )
-    hook: float = param(0.12, range=(0.08, 0.25), unit="× D", doc="hook (uceng) curl radius")
-    curl: float = param(260.0, range=(120.0, 360.0), unit="°", doc="how far each hook winds in")
+    hook: float = param(0.14, range=(0.08, 0.25), unit="× D", doc="hook (uceng) curl radius")
+    curl: float = param(300.0, range=(120.0, 360.0), unit="°", doc="how far each hook winds in")
     thickness: float = param(
-        0.22, range=(0.06, 0.3), unit="× D", doc="blade thickness at its widest"
+        0.28, range=(0.06, 0.3), unit="× D", doc="blade thickness at its widest"
     )
     taper: float = param(
-        0.4, range=(0.15, 1.0), unit="× thickness", doc="blade width at the hook tips"
+        0.35, range=(0.15, 1.0), unit="× thickness", doc="blade width at the hook tips"
     )
     notch: float = param(
         0.0,
@@ -143,6 +143,13 @@ class ParangParams(MotifParams):
         "none",
         choices=("none", "barong", "kusumo"),
         doc="extra ornament between blades: barong eyes, or kusumo flowers",
+    )
+    garis: float = param(
+        0.014,
+        range=(0.0, 0.04),
+        unit="× D",
+        doc="width of the garis miring, the two thin lines along each band edge that "
+        "border the mlinjon strip; 0: none",
     )
     mlinjon: float = param(
         0.8, range=(0.6, 1.0), unit="× strip", doc="size of the mlinjon lozenges"
@@ -181,9 +188,9 @@ class ParangParams(MotifParams):
         "barong": {
             "bands": 2,
             "blades": 3,
-            "thickness": 0.25,
-            "hook": 0.12,
-            "sway": 0.1,
+            "thickness": 0.3,
+            "hook": 0.15,
+            "sway": 0.03,
             "taper": 0.45,
             "inner": "double",
             "ornament": "barong",
@@ -208,7 +215,7 @@ class ParangParams(MotifParams):
         "slobog": {
             "bands": 3,
             "blades": 3,
-            "thickness": 0.14,
+            "thickness": 0.18,
             "lean": 30.0,
             "sway": 0.1,
             "inner": "none",
@@ -216,7 +223,7 @@ class ParangParams(MotifParams):
             "isen_scale": 0.07,
         },
         "kusumo": {"ornament": "kusumo", "inner": "dots"},
-        "gendreh": {"bands": 3, "blades": 5, "thickness": 0.22, "inner": "line"},
+        "gendreh": {"bands": 3, "blades": 5, "thickness": 0.28, "hook": 0.13, "sway": 0.0},
     }
 
     def _check(self) -> None:
@@ -242,8 +249,8 @@ class ParangParams(MotifParams):
         Numbers are interpolated (whole numbers rounded); choices switch at ``t = 0.5``.
 
         >>> a, b = ParangParams.variant("rusak"), ParangParams.variant("barong")
-        >>> a.mix(b, 0.5).thickness
-        0.235
+        >>> round(a.mix(b, 0.5).thickness, 3)
+        0.29
         """
         if not 0.0 <= t <= 1.0:
             raise MotifError(f"Invalid value for the 't' parameter of mix: 0 to 1, got {t!r}.")
@@ -269,10 +276,17 @@ def _cubic(p: np.ndarray, n: int) -> np.ndarray:
     )
 
 
-def _spiral(start: np.ndarray, heading: np.ndarray, radius: float, sweep: float, n: int):
-    """A clockwise hook leaving *start* along *heading*, its radius shrinking to 50 %."""
+def _spiral(
+    start: np.ndarray,
+    heading: np.ndarray,
+    radius: float,
+    sweep: float,
+    n: int,
+    shrink: float = 0.5,
+):
+    """A clockwise hook leaving *start* along *heading*, its radius shrinking by *shrink*."""
     phi = np.linspace(0.0, sweep, n)
-    r = radius * (1.0 - 0.5 * phi / max(sweep, 1e-9))
+    r = radius * (1.0 - shrink * phi / max(sweep, 1e-9))
     h = heading / np.linalg.norm(heading)
     centre = start + radius * np.array([h[1], -h[0]])  # on the right of the heading
     a0 = math.atan2(start[1] - centre[1], start[0] - centre[0])
@@ -290,7 +304,10 @@ def _s_centreline(pr: ParangParams, hb: float) -> tuple[np.ndarray, np.ndarray]:
 
     The S leaves the lower band edge running along it, crosses the band at ``lean``
     from the across-band direction, runs along the upper edge for ``sway`` and curls
-    down into a hook; the lower end is the same turned by a half turn (p2).
+    down into a hook; the lower end is the same turned by a half turn (p2). The body
+    is fat (full ``thickness`` over most of the crossing); the width eases into each
+    hook no wider than 1.5 hook radii, so the curl keeps an open eye, and thins
+    along the curl to ``taper`` at the tip.
     """
     a = _s_reach(pr, hb)
     k = pr.bend * 2 * a
@@ -299,36 +316,67 @@ def _s_centreline(pr: ParangParams, hb: float) -> tuple[np.ndarray, np.ndarray]:
     nt = 8 if pr.sway > 1e-3 else 1
     tail = np.stack([np.linspace(a, a + pr.sway, nt), np.full(nt, hb)], -1)[1:]
     tail = tail if len(tail) else mid[-1:]
-    top = _spiral(tail[-1], np.array([1.0, 0.0]), pr.hook, math.radians(pr.curl), 40)[1:]
+    nh = 72
+    top = _spiral(tail[-1], np.array([1.0, 0.0]), pr.hook, math.radians(pr.curl), nh, 0.6)[1:]
     half = np.concatenate([tail, top]) if nt > 1 else top
     line = np.concatenate([-half[::-1], mid, half]) * [-1.0, 1.0]  # lean against the band
-    seg = np.linalg.norm(np.diff(line, axis=0), axis=1)
+    # width: a fat body easing to the hook's width, then thinning along each curl
+    start = min(0.85, 1.1 * pr.hook / pr.thickness)  # at the hook's start, × thickness
+    # the tip tucks inside the curl's first turn, leaving an open eye between them
+    tip = min(pr.taper, start, max(0.04, 0.4 * (1.0 - 0.6) * pr.hook / pr.thickness))
+    nb = len(line) - 2 * len(top)  # body points: the crossing and both tails
+    seg = np.linalg.norm(np.diff(line[len(top) : len(top) + nb], axis=0), axis=1)
     s = np.r_[0.0, np.cumsum(seg)]
-    u = s / s[-1]
-    swell = np.sin(np.pi * u) ** 1.5
-    width = pr.thickness * (pr.taper + (1.0 - pr.taper) * swell)
+    v = np.abs(2.0 * s / s[-1] - 1.0)
+    body = start + (1.0 - start) * (1.0 - v**2.2)
+    f = np.linspace(0.0, 1.0, nh)[1:]
+    hook = start + (tip - start) * f**0.8
+    width = pr.thickness * np.concatenate([hook[::-1], body, hook])
     return line, width
 
 
 def _keris_centreline(pr: ParangParams, hb: float) -> tuple[np.ndarray, np.ndarray]:
-    """A keris (curigo): a curled base (gandik), a blade with five luk, a sharp tip."""
+    """A keris (curigo): a straight axis across the band, five luk, a sharp point.
+
+    The centre line waves sideways off a straight axis (the luk, five bends of even
+    amplitude fading only at the point); the width narrows steadily from the base to
+    the point. :func:`_keris_blade` draws both edges off the axis's normal, so the
+    waves never fold however thick the blade.
+    """
     a = _s_reach(pr, hb)
-    u = np.linspace(0.0, 1.0, 81)
-    start, tip = np.array([-a, -hb]), np.array([a, hb])
+    u = np.linspace(0.0, 1.0, 121)
+    start, tip = np.array([-a, -0.8 * hb]), np.array([a, hb])  # room for the ganja
     along = tip - start
-    length = float(np.linalg.norm(along))
-    d = along / length
+    d = along / float(np.linalg.norm(along))
     n = np.array([-d[1], d[0]])
-    luk = 0.045 * np.sin(5 * math.pi * u) * np.sin(math.pi * u) ** 0.5
-    blade = start + u[:, None] * along + luk[:, None] * n
-    base = _spiral(blade[0], -d + 0.6 * n, 0.9 * pr.hook, math.radians(pr.curl), 30)
-    line = np.concatenate([base[::-1], blade[1:]]) * [-1.0, 1.0]  # lean against the band
-    nb = len(base)
-    width = np.empty(len(line))
-    width[:nb] = pr.thickness * (0.3 + 0.55 * np.linspace(0, 1, nb) ** 1.5)
-    ub = u[1:]
-    width[nb:] = pr.thickness * (0.85 + 0.35 * np.exp(-ub / 0.1)) * (1 - ub) ** 0.8 + 0.003
+    luk = 0.1 * pr.thickness * np.sin(2.5 * 2 * math.pi * u) * np.clip(1.15 - u, 0.0, 1.0)
+    line = (start + u[:, None] * along + luk[:, None] * n) * [-1.0, 1.0]
+    width = pr.thickness * (0.6 * (1.0 - u) ** 0.8 + 0.1 * (1.0 - u) ** 3) + 0.004
     return line, width
+
+
+def _keris_blade(line: np.ndarray, half: np.ndarray) -> BaseGeometry:
+    """The keris outline: edges off the axis normal, a gandik swell, and the ganja."""
+    d = line[-1] - line[0]
+    d /= np.linalg.norm(d)
+    n = np.array([-d[1], d[0]])
+    u = np.linspace(0.0, 1.0, len(line))
+    gandik = 0.35 * half[0] * np.exp(-(((u - 0.06) / 0.05) ** 2))  # the swell at the base
+    left = line + n * (half + gandik)[:, None]
+    right = line - n * half[:, None]
+    blade = Polygon(np.concatenate([left, right[::-1]]))
+    # the ganja: a cross-piece under the base, pointed at the gandik side
+    b, h = line[0], half[0]
+    g0, g1 = 0.3 * h, 0.85 * h
+    ganja = Polygon(
+        [
+            b - d * g0 + n * 1.8 * h,
+            b - d * g0 - n * 1.3 * h,
+            b - d * g1 - n * 1.15 * h,
+            b - d * g1 + n * 1.0 * h,
+        ]
+    )
+    return _polys(shapely.union_all([_valid(blade), ganja]))
 
 
 def _rotate(xy: np.ndarray, degrees: float) -> np.ndarray:
@@ -397,7 +445,7 @@ def _polys(geom: BaseGeometry) -> BaseGeometry:
 def _shape_key(pr: ParangParams) -> tuple:
     names = (
         "bands blades strip bend sway lean hook curl thickness taper notch blade inner "
-        "ornament mlinjon mlinjon_dot"
+        "ornament mlinjon mlinjon_dot garis"
     ).split()
     return tuple(getattr(pr, n) for n in names)
 
@@ -428,7 +476,7 @@ def _fit(pr: ParangParams, build: Callable, half_band: float):
         return np.max(np.abs(line[:, 1]) + half), line, half
 
     lo, hi = 0.02, 0.6
-    target = half_band - 0.01
+    target = half_band - 0.01 - pr.garis / 2  # clear of the garis miring
     e_lo = extent(lo)[0]
     e_hi = extent(hi)[0]
     body = lo + (target - e_lo) * (hi - lo) / (e_hi - e_lo)
@@ -444,9 +492,12 @@ def _proto_cached(key: tuple) -> _Proto:
     return _build_proto(pr)
 
 
+#: the narrow gap between neighbouring blades along a band (band units)
+_GAP = 0.035
+
 _SHAPE_NAMES = (
     "bands blades strip bend sway lean hook curl thickness taper notch blade inner "
-    "ornament mlinjon mlinjon_dot"
+    "ornament mlinjon mlinjon_dot garis"
 ).split()
 
 
@@ -459,8 +510,25 @@ def _build_proto(pr: ParangParams) -> _Proto:
     q = pr.bands / pr.blades
     build = _keris_centreline if pr.blade == "keris" else _s_centreline
     line, half = _fit(pr, build, half_band)
-    half = _curvature_limit(line, half)
-    blade = _valid(Polygon(_stroke_ring(line, half)))
+    if pr.blade == "keris":
+        blade = _keris_blade(line, half)
+        # the ganja reaches past the base: fit the whole keris inside the band
+        target = half_band - 0.01 - pr.garis / 2
+        y0, y1 = blade.bounds[1], blade.bounds[3]
+        k = min(1.0, 2 * target / (y1 - y0))
+        dy = -target - k * y0  # the base's lowest point on the band's lower limit
+        blade = shapely.affinity.affine_transform(blade, [k, 0, 0, k, 0, dy])
+        line, half = line * k + [0.0, dy], half * k
+    else:
+        half = _curvature_limit(line, half)
+        blade = _valid(Polygon(_stroke_ring(line, half)))
+    # neighbours nest with a clean narrow gap: where a fat blade would touch the
+    # next one, it gives way along the neighbour's contour
+    gap = _GAP * max(0.5, min(1.0, pr.thickness / 0.2))
+    near = shapely.union_all([shapely.affinity.translate(blade, k * q, 0) for k in (-1, 1)])
+    if blade.distance(near) < gap:
+        blade = _polys(blade.difference(near.buffer(gap, quad_segs=6)))
+        blade = max(blade.geoms, key=lambda g: g.area) if len(blade.geoms) > 1 else blade
 
     # the rusak break: a slanted gap through the middle of the blade
     gap_geom = None
@@ -469,20 +537,20 @@ def _build_proto(pr: ParangParams) -> _Proto:
         t = np.gradient(line, axis=0)[mid]
         t /= np.linalg.norm(t)
         d = _rotate(np.array([[-t[1], t[0]]]), pr.notch)[0]  # across the blade, slanted
-        g = 0.2 * pr.thickness * pr.notch / 30.0
+        g = pr.thickness * (0.03 + 0.05 * pr.notch / 30.0)  # half the gap
         c = line[mid]
-        long = 3 * pr.thickness
+        long = 1.3 * half[mid] / math.cos(math.radians(pr.notch))  # across the body only
         gap_geom = Polygon(
             [c + d * long + t * g, c - d * long + t * g, c - d * long - t * g, c + d * long - t * g]
         )
-        blade = blade.difference(gap_geom)
+        blade = _polys(blade.difference(gap_geom))
     blade = _polys(shapely.simplify(blade, 0.001))
 
     # inner line / dots following the S (ground colour on the blade)
     n = len(line)
-    lo, hi = int(0.12 * n), int(0.88 * n)
+    lo, hi = int(0.06 * n), int(0.94 * n)
     if pr.blade == "keris":
-        lo, hi = int(0.3 * n), int(0.9 * n)
+        lo, hi = int(0.08 * n), int(0.8 * n)
     inner: BaseGeometry = MultiPolygon()
     if pr.inner == "line":
         inner = _stroke(line[lo:hi], 0.16 * half[lo:hi])
@@ -506,7 +574,7 @@ def _build_proto(pr: ParangParams) -> _Proto:
             [shapely.Point(line[i]).buffer(ri, quad_segs=3) for i, ri in zip(idx, r, strict=True)]
         )
     if gap_geom is not None and not inner.is_empty:
-        inner = inner.difference(gap_geom.buffer(0.25 * pr.thickness))
+        inner = inner.difference(gap_geom.buffer(0.1 * pr.thickness))
     inner = inner.intersection(blade.buffer(-0.1 * pr.taper * pr.thickness))
     inner = _polys(shapely.simplify(inner, 0.001))
 
@@ -521,7 +589,9 @@ def _build_proto(pr: ParangParams) -> _Proto:
     # ornaments set in the ground cell, where it is roomiest
     ornament: BaseGeometry = MultiPolygon()
     ornament_dots: BaseGeometry = MultiPolygon()
-    space = _polys(cell_box.difference(near.buffer(0.06 * pr.thickness)))
+    inset = pr.garis / 2 + 0.03  # ornaments stay clear of the garis miring
+    room_box = box(0.0, -half_band + inset, q, half_band - inset)
+    space = _polys(room_box.difference(near.buffer(0.06 * pr.thickness)))
     if pr.ornament != "none" and not space.is_empty:
         biggest = max(space.geoms, key=lambda g: g.area)
         centre = polylabel(biggest, tolerance=0.002)
@@ -555,8 +625,18 @@ def _build_proto(pr: ParangParams) -> _Proto:
                     cx + d[0] * 0.5 * rr,
                     cy + d[1] * 0.5 * rr,
                 )
-            ornament = shapely.union_all(petals)
+            heart = shapely.Point(cx, cy).buffer(0.2 * rr, quad_segs=4)
+            flower = shapely.get_parts(shapely.union_all([*petals, heart]))
+            ornament = shapely.union_all([Polygon(g.exterior) for g in flower])  # no slivers
             ornament_dots = shapely.Point(cx, cy).buffer(0.16 * rr, quad_segs=4)
+        # shrink about its centre until it sits in the ground, clear of the blades
+        fits = biggest.buffer(-0.01)
+        for k in (1.0, 0.85, 0.7, 0.55, 0.4):
+            o = shapely.affinity.scale(ornament, k, k, origin=(cx, cy))
+            if fits.contains(o) or k == 0.4:
+                ornament = o
+                ornament_dots = shapely.affinity.scale(ornament_dots, k, k, origin=(cx, cy))
+                break
         ornament = _polys(ornament)
         ornament_dots = _polys(ornament_dots)
 
@@ -762,6 +842,32 @@ def _clip(geoms: np.ndarray, width: float, height: float, kind: int = 3) -> Base
     return shapely.multilinestrings(parts) if len(parts) else MultiLineString()
 
 
+def _garis(lay: _Layout, pr: ParangParams) -> np.ndarray:
+    """The garis miring: two thin lines along every band edge, bordering the mlinjon
+    strip (centred on ``w = k`` in band coordinates), as long thin polygons in tile px,
+    long enough to cross the tile and densely noded so the canting's wobble bends them.
+    """
+    if pr.garis <= 0:
+        return np.empty(0, dtype=object)
+    d = lay.band
+    corners = np.array(
+        [[0, 0], [lay.width, 0], [0, lay.design_height], [lay.width, lay.design_height]]
+    )
+    t = (corners[:, 0] + corners[:, 1]) * _C / d
+    w = (corners[:, 0] - corners[:, 1]) * _C / d
+    t0, t1 = math.floor(t.min()) - 1.0, math.ceil(t.max()) + 1.0
+    n = max(2, int((t1 - t0) / 0.08) + 1)  # a node every 0.08 D
+    ts = np.linspace(t0, t1, n)
+    half, lw = pr.strip / 2, pr.garis / 2
+    rings = []
+    for k in range(math.floor(w.min()) - 1, math.ceil(w.max()) + 2):
+        for c in (k - half, k + half):
+            lo = np.stack([ts, np.full(n, c - lw)], -1)
+            hi = np.stack([ts[::-1], np.full(n, c + lw)], -1)
+            rings.append(lay.to_tile(np.concatenate([lo, hi, lo[:1]])))
+    return shapely.polygons(rings)
+
+
 def _merge(arrays: list[np.ndarray]) -> np.ndarray:
     arrays = [a for a in arrays if len(a)]
     return np.concatenate(arrays) if arrays else np.empty(0, dtype=object)
@@ -944,6 +1050,8 @@ def _layers(
                 stroke_width=max(0.25, pr.outline * band_px),
             )
         )
+    if pr.garis > 0:
+        layers.append(Layer("garis", roles["outline"], geoms["garis"]))
     layers.append(Layer("mlinjon", roles["mlinjon"], geoms["mlinjon"]))
     layers.append(Layer("mlinjon-dots", roles["mlinjon-dots"], geoms["mlinjon-dots"]))
     if pr.ornament != "none":
@@ -1006,6 +1114,7 @@ def _build_geoms(
         out[name] = _clip(hand.marks(_merge(acc[name])), lay.width, lay.height)
     for name in ("mlinjon", "mlinjon-dots"):
         out[name] = _clip(hand.marks(_merge(acc[name]), 0.6), lay.width, lay.height)
+    out["garis"] = _clip(hand.lines(_garis(lay, first)), lay.width, lay.height)
     return out
 
 
