@@ -146,7 +146,8 @@ def test_frame_times_are_start_plus_n_over_fps():
 
 def test_key_step_follows_smoothing():
     assert V.key_step(Fraction(30), 0.0) == 1
-    assert V.key_step(Fraction(30), 1.0) < V.key_step(Fraction(30), 3.0) <= 15
+    assert V.key_step(Fraction(30), 0.25) < V.key_step(Fraction(30), 0.5) < 15
+    assert V.key_step(Fraction(30), 1.0) == V.key_step(Fraction(30), 3.0) == 15
     assert V.key_step(Fraction(60000, 1001), 100.0) == 29  # at most half a second apart
 
 
