@@ -327,3 +327,13 @@ def test_cloth_ground_follows_the_colourway():
     )
     x0, y0, x1, y1 = ground.geometry.bounds
     assert (x0, x1, y1) == (0, 150, 360) and 150 < y0 < 210
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_geger_with_a_trembling_hand_stays_valid(seed):
+    # the small kawung's ring, moved as a whole, can touch a wobbled big petal's outline;
+    # overlapping parts in one layer would punch holes under the even-odd fill
+    p = dataclasses.replace(KawungParams.variant("geger"), petal_width=0.5, wobble=1.0)
+    pat = kawung(p, tile=(200, 200), rng=seed)
+    for layer in pat.layers:
+        assert layer.geometry.is_valid, layer.name

@@ -689,8 +689,15 @@ def _ring_noise(noise: PeriodicNoise, rings: np.ndarray, every: int = 4) -> np.n
     return fine.reshape(n, N, -1)
 
 
-def _clip(polys: np.ndarray, box: tuple[float, float, float, float]) -> BaseGeometry:
-    """Polygons clipped to *box* as one MultiPolygon (no unions: parts never overlap)."""
+def _clip(
+    polys: np.ndarray, box: tuple[float, float, float, float], *, untangle: bool = False
+) -> BaseGeometry:
+    """Polygons clipped to *box* as one MultiPolygon (no unions: parts never overlap).
+
+    With *untangle*, parts that do overlap are merged. Only geger needs it: the small
+    kawung's ring in the star cell, moved by the hand as a whole, can touch the wobbled
+    outline of a big petal, and overlapping parts would punch holes under even-odd fill.
+    """
     if len(polys) == 0:
         return MultiPolygon()
     x0, y0, x1, y1 = box
@@ -703,7 +710,11 @@ def _clip(polys: np.ndarray, box: tuple[float, float, float, float]) -> BaseGeom
     parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 1e-9)]
     if len(parts) == 0:
         return MultiPolygon()
-    return shapely.multipolygons(parts)
+    out = shapely.multipolygons(parts)
+    if untangle and not out.is_valid:
+        merged = shapely.get_parts(shapely.union_all(parts))
+        out = shapely.multipolygons(merged[shapely.get_type_id(merged) == 3])
+    return out
 
 
 def _colours(p: KawungParams, pal: Palette) -> dict[str, Any]:
@@ -859,8 +870,10 @@ def kawung(
     if p.wobble > 0:
         noise = _noise(width, height, max(0.6 * P, 8.0), wobble_seed, repeat)
     box = (0.0, 0.0, float(width), float(height))
+    geger = p.star == "kawung" and p.wobble > 0
     polys = {
-        k: _clip(v, box) for k, v in _build(p, lat, box, noise=noise, isen_seed=isen_seed).items()
+        k: _clip(v, box, untangle=geger and k == "outline")
+        for k, v in _build(p, lat, box, noise=noise, isen_seed=isen_seed).items()
     }
     veins = MultiPolygon()
     if p.crackle > 0:
@@ -1042,7 +1055,8 @@ def kawung_cloth(
             if lname in names_seen:
                 lname = f"{name}@{pal_name}/{colour}"
             names_seen.add(lname)
-            layers.append(Layer(lname, colour, _clip(np.concatenate(by_layer[key]), box)))
+            geom = _clip(np.concatenate(by_layer[key]), box, untangle=name == "outline")
+            layers.append(Layer(lname, colour, geom))
         if name == "petals" and clip_name is not None:
             layers.append(crackle_layer)
     meta = {
