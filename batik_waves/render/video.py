@@ -13,7 +13,7 @@ cloth may look ahead) and mapped to motif parameters at **keyframes**, every few
 frames (:func:`key_step`); a frame between two keyframes is the cross-fade of their
 pictures, so the cloth breathes instead of flickering. A whole-number or named
 parameter (the flower count, the polarity) changes only when its new value lasts
-a second, by a short dissolve; the wax crackle keeps the clip's value (any change
+two seconds, by a short dissolve; the wax crackle keeps the clip's value (any change
 lays its veins out afresh).
 
 A frame is a periodic pattern, so only one repeat cell of the cloth (one tile, two
@@ -97,8 +97,8 @@ _MAX_SIDE = 8192
 _QUANT = 1.0 / 1000.0
 #: Seconds a new whole-number or named parameter value (a flower count, a filler
 #: kind) must hold before the cloth takes it, so a value hovering at a boundary
-#: does not flick back and forth.
-_HOLD = 1.0
+#: does not flick back and forth and the lattice re-forms at a calm pace.
+_HOLD = 2.0
 #: Parameters held at the whole clip's value: any change to them draws a new random
 #: texture (the wax crackle is laid out afresh), which would make the veins boil.
 _STEADY = ("crackle",)
