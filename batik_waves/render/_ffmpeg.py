@@ -107,7 +107,7 @@ FORMATS: dict[str, VideoFormat] = {
             # superfast: a preview format. On two cores the medium preset alone
             # would eat the whole time budget of a 1080p render; superfast encoded
             # real batik frames ~30 % faster than veryfast, in a larger file.
-            ("-c:v", "libx264", "-preset", "superfast", "-crf", "21"),
+            ("-c:v", "libx264", "-preset", "superfast", "-crf", "23"),
             "yuv420p",
             _yuv("yuv420p"),
             alpha=False,
