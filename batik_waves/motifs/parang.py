@@ -190,7 +190,7 @@ class ParangParams(MotifParams):
             "blades": 3,
             "thickness": 0.3,
             "hook": 0.15,
-            "sway": 0.03,
+            "sway": 0.0,
             "taper": 0.45,
             "inner": "double",
             "ornament": "barong",
@@ -294,6 +294,10 @@ def _spiral(
     return centre + np.stack([np.cos(ang), np.sin(ang)], -1) * r[:, None]
 
 
+#: how much the hook's spiral shrinks from its start to its tip
+_SHRINK = 0.65
+
+
 def _s_reach(pr: ParangParams, hb: float) -> float:
     """Half the along-band reach of the S body so its middle crosses at ``lean``."""
     return hb * math.tan(math.radians(pr.lean)) / (1.0 - pr.bend) / 1.0
@@ -317,13 +321,14 @@ def _s_centreline(pr: ParangParams, hb: float) -> tuple[np.ndarray, np.ndarray]:
     tail = np.stack([np.linspace(a, a + pr.sway, nt), np.full(nt, hb)], -1)[1:]
     tail = tail if len(tail) else mid[-1:]
     nh = 72
-    top = _spiral(tail[-1], np.array([1.0, 0.0]), pr.hook, math.radians(pr.curl), nh, 0.6)[1:]
+    top = _spiral(tail[-1], np.array([1.0, 0.0]), pr.hook, math.radians(pr.curl), nh, _SHRINK)[1:]
     half = np.concatenate([tail, top]) if nt > 1 else top
     line = np.concatenate([-half[::-1], mid, half]) * [-1.0, 1.0]  # lean against the band
     # width: a fat body easing to the hook's width, then thinning along each curl
-    start = min(0.85, 1.1 * pr.hook / pr.thickness)  # at the hook's start, × thickness
+    start = min(0.85, 0.9 * pr.hook / pr.thickness)  # at the hook's start, × thickness
     # the tip tucks inside the curl's first turn, leaving an open eye between them
-    tip = min(pr.taper, start, max(0.04, 0.4 * (1.0 - 0.6) * pr.hook / pr.thickness))
+    # (tip radius (1 - _SHRINK)·hook + half the tip < hook - half the start, with room)
+    tip = min(pr.taper, start, 0.14 * pr.hook / pr.thickness)
     nb = len(line) - 2 * len(top)  # body points: the crossing and both tails
     seg = np.linalg.norm(np.diff(line[len(top) : len(top) + nb], axis=0), axis=1)
     s = np.r_[0.0, np.cumsum(seg)]
@@ -519,13 +524,21 @@ def _build_proto(pr: ParangParams) -> _Proto:
         dy = -target - k * y0  # the base's lowest point on the band's lower limit
         blade = shapely.affinity.affine_transform(blade, [k, 0, 0, k, 0, dy])
         line, half = line * k + [0.0, dy], half * k
-    else:
-        half = _curvature_limit(line, half)
-        blade = _valid(Polygon(_stroke_ring(line, half)))
-    # neighbours nest with a clean narrow gap: where a fat blade would touch the
-    # next one, it gives way along the neighbour's contour
     gap = _GAP * max(0.5, min(1.0, pr.thickness / 0.2))
-    near = shapely.union_all([shapely.affinity.translate(blade, k * q, 0) for k in (-1, 1)])
+
+    def neighbours(b: BaseGeometry) -> BaseGeometry:
+        return shapely.union_all([shapely.affinity.translate(b, k * q, 0) for k in (-1, 1)])
+
+    if pr.blade != "keris":
+        # neighbours nest with a clean narrow gap: a blade that would crowd the next
+        # one first slims (down to 80 %), then gives way along the neighbour's contour
+        full = half
+        for slim in (1.0, 0.93, 0.86, 0.8):
+            half = _curvature_limit(line, slim * full)
+            blade = _valid(Polygon(_stroke_ring(line, half)))
+            if blade.distance(neighbours(blade)) >= gap:
+                break
+    near = neighbours(blade)
     if blade.distance(near) < gap:
         blade = _polys(blade.difference(near.buffer(gap, quad_segs=6)))
         blade = max(blade.geoms, key=lambda g: g.area) if len(blade.geoms) > 1 else blade
