@@ -373,6 +373,9 @@ def test_garis_miring_border_every_mlinjon_strip():
     assert names.index("outline") < names.index("garis") < names.index("mlinjon")
     garis, mlinjon = p.layer("garis").geometry, p.layer("mlinjon").geometry
     assert p.layer("garis").fill == p.layer("outline").stroke  # the ink
+    light = parang(pr.replace(polarity="light"), tile=(200, 200))
+    assert light.layer("garis").fill == light.layer("blades").fill  # wax on the dyed ground
+    assert light.layer("garis").fill != light.layer("ground").fill
     assert garis.is_valid and not garis.intersects(mlinjon)
     assert not garis.intersects(p.layer("blades").geometry)  # the blades stay inside
     # long straight 45° lines: each clipped part runs corner-to-edge, thin and long

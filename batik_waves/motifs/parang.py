@@ -4,7 +4,8 @@ A parang cloth is drawn on parallel diagonal bands. Inside each band stands a ro
 thick S-shaped blades (*lidah api*, flame tongues), each one an S whose two ends curl
 into hooks (the *uceng*), leaning along the band like a chain of waves; between the
 bands runs a narrow strip of small lozenges, the *mlinjon*, which sets parang apart
-from lereng. Every band is the same band shifted (wallpaper group p2: the blade is
+from lereng, bordered on both sides by thin continuous lines (the *garis miring*), so
+the eye reads strong parallel 45° stripes first. Every band is the same band shifted (wallpaper group p2: the blade is
 symmetric under a half turn).
 
 Construction (``BATIK.md``): with ``n`` bands and ``m`` blades per band across a square
@@ -14,10 +15,16 @@ band units (``D = 1``) and cached: its centre line leaves the lower band edge ru
 along it, crosses the band in a cubic Bézier S (``bend`` is the handle length,
 ``lean`` the slant of the crossing), runs along the upper edge for ``sway`` and winds
 into a shrinking spiral hook (``hook``, ``curl``); the lower end is the same turned by
-a half turn. A width that swells in the middle and tapers to round tips thickens it
-into a closed polygon (never wider than the curve's radius, so hooks do not fold).
-Neighbouring blades interlock: each one's tails lie along the edges beside the next
-one's body, which is what makes the bands read as a chain. Copies are placed with
+a half turn. The width is full ``thickness`` over the body (a fat S, as in parang
+rusak), eases into each hook no wider than 0.9 hook radii and thins along the curl,
+whose spiral shrinks so far that its tip tucks inside the first turn: the hook stays a
+clear spiral around an open eye (and never wider than the curve's radius, so it does
+not fold). Neighbouring blades nest: each one's hooks lie in the bay beside the next
+one's body, with a clean narrow gap (``_GAP``); a blade that would crowd its neighbour
+first slims (down to 80 %), then gives way along the neighbour's contour, which is
+what makes the bands read as a chain. The rusak break cuts across the body only. A
+keris (curigo) is a straight blade with five luk drawn off its axis's normal (so the
+waves never fold), a gandik swell at the base and a ganja cross-piece. Copies are placed with
 one vectorised affine map per blade, the hand of the maker (line wobble, crackle) is
 added in tile coordinates from periodic noise, and the result is clipped to the
 tile: what crosses an edge re-enters on the opposite side, exactly as
@@ -947,6 +954,7 @@ def _roles(pal: Palette, polarity: str) -> dict[str, str | None]:
             "isen-ground": pal.ink,
             "isen-blades": light,
             "outline": pal.ink,
+            "garis": pal.ink,
             "mlinjon": pal.ink,
             "mlinjon-dots": light,
             "ornament": pal.ink,
@@ -961,6 +969,7 @@ def _roles(pal: Palette, polarity: str) -> dict[str, str | None]:
         "isen-ground": light,
         "isen-blades": pal.fill,
         "outline": pal.fill,
+        "garis": light,  # waxed lines on the dyed ground, like the blades
         "mlinjon": light,
         "mlinjon-dots": pal.ink,
         "ornament": pal.fill,
@@ -1064,7 +1073,7 @@ def _layers(
             )
         )
     if pr.garis > 0:
-        layers.append(Layer("garis", roles["outline"], geoms["garis"]))
+        layers.append(Layer("garis", roles["garis"], geoms["garis"]))
     layers.append(Layer("mlinjon", roles["mlinjon"], geoms["mlinjon"]))
     layers.append(Layer("mlinjon-dots", roles["mlinjon-dots"], geoms["mlinjon-dots"]))
     if pr.ornament != "none":
@@ -1165,8 +1174,10 @@ def parang(
     Pattern
         Layers ``ground`` (absent when transparent), ``crackle`` (clipped to the wax:
         the ground for dark blades, the blades for light ones), ``isen`` (when a filler
-        is chosen), ``blades``, ``blade-inner``, ``outline`` (stroked), ``mlinjon``,
-        ``mlinjon-dots`` and, with an ornament, ``ornament`` and ``ornament-dots``.
+        is chosen), ``blades``, ``blade-inner``, ``outline`` (stroked), ``garis`` (the
+        garis miring, filled thin strips in the ink, or in the wax colour on a dyed
+        ground; absent when ``garis=0``), ``mlinjon``, ``mlinjon-dots`` and, with an ornament, ``ornament``
+        and ``ornament-dots``.
 
     Raises
     ------
