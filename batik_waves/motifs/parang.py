@@ -618,12 +618,17 @@ def _build_proto(pr: ParangParams) -> _Proto:
         room = biggest.exterior.distance(centre)
         cx, cy = centre.x, centre.y
         if pr.ornament == "barong" and room > 0.02:
-            # the barong's eye: an almond leaning with the blades, a pupil inside
+            # the barong's eye: an almond along the ground it sits in, a pupil inside
             a = np.linspace(0, 2 * np.pi, 33)[:-1]
             length, width = 2.4 * room, 0.8 * room
             eye = np.stack([length * np.cos(a), width * np.sin(a) * np.abs(np.sin(a)) ** 0.2], -1)
-            eye = _rotate(eye, 90 - pr.lean) + np.array([cx, cy])
-            ornament = Polygon(eye)
+            best = None
+            for turn in range(0, 180, 15):  # the direction that holds the largest eye
+                cand = Polygon(_rotate(eye, turn) + np.array([cx, cy]))
+                inside = cand.intersection(biggest).area / cand.area
+                if best is None or inside > best[0] + 1e-9:
+                    best = (inside, cand)
+            ornament = best[1]
             ornament_dots = shapely.Point(cx, cy).buffer(0.3 * width, quad_segs=4)
         elif pr.ornament == "kusumo" and room > 0.02:
             petals = []
