@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
@@ -47,6 +47,11 @@ def _even_flowers(p: KawungParams) -> KawungParams:
     repeat=st.sampled_from(("block", "half-drop", "half-brick")),
     seed=st.integers(0, 2**16),
 )
+# found by CI: sekar-ageng's cecek beside the sawut, each moved whole by a strong hand,
+# came to overlap, and the overlap made the isen layer invalid (a hole under even-odd)
+@example(
+    params=KawungParams(wobble=1.0, polarity="light"), variant="sekar-ageng", repeat="block", seed=1
+).via("CI")
 def test_kawung_any_params_give_valid_geometry_in_the_tile(params, variant, repeat, seed):
     if variant is not None:
         # a variant with a few fields from the drawn params

@@ -694,9 +694,11 @@ def _clip(
 ) -> BaseGeometry:
     """Polygons clipped to *box* as one MultiPolygon (no unions: parts never overlap).
 
-    With *untangle*, parts that do overlap are merged. Only geger needs it: the small
+    With *untangle*, parts that do overlap are merged, since overlapping parts would
+    punch holes under even-odd fill. Two layers need it: geger's outline (the small
     kawung's ring in the star cell, moved by the hand as a whole, can touch the wobbled
-    outline of a big petal, and overlapping parts would punch holes under even-odd fill.
+    outline of a big petal) and the isen whenever the hand wobbles (each mark moves
+    whole, so close marks such as the cecek beside a sawut stroke can come to touch).
     """
     if len(polys) == 0:
         return MultiPolygon()
@@ -872,7 +874,7 @@ def kawung(
     box = (0.0, 0.0, float(width), float(height))
     geger = p.star == "kawung" and p.wobble > 0
     polys = {
-        k: _clip(v, box, untangle=geger and k == "outline")
+        k: _clip(v, box, untangle=(geger and k == "outline") or (p.wobble > 0 and k == "isen"))
         for k, v in _build(p, lat, box, noise=noise, isen_seed=isen_seed).items()
     }
     veins = MultiPolygon()
@@ -1055,7 +1057,7 @@ def kawung_cloth(
             if lname in names_seen:
                 lname = f"{name}@{pal_name}/{colour}"
             names_seen.add(lname)
-            geom = _clip(np.concatenate(by_layer[key]), box, untangle=name == "outline")
+            geom = _clip(np.concatenate(by_layer[key]), box, untangle=name in ("outline", "isen"))
             layers.append(Layer(lname, colour, geom))
         if name == "petals" and clip_name is not None:
             layers.append(crackle_layer)

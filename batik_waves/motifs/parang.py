@@ -849,7 +849,11 @@ def _copies(geom: BaseGeometry, matrix: np.ndarray, offsets: np.ndarray) -> np.n
 
 
 def _clip(geoms: np.ndarray, width: float, height: float, kind: int = 3) -> BaseGeometry:
-    """Clip an array of geometries to the tile and gather parts of one type (3: polygons)."""
+    """Clip an array of geometries to the tile and gather parts of one type (3: polygons).
+
+    Parts that overlap (marks the hand moved into each other, on small tiles with many
+    blades) are merged, since even-odd fill would punch holes where they overlap.
+    """
     if len(geoms) == 0:
         return MultiPolygon() if kind == 3 else MultiLineString()
     geoms = shapely.get_parts(geoms)
@@ -863,7 +867,13 @@ def _clip(geoms: np.ndarray, width: float, height: float, kind: int = 3) -> Base
     parts = parts[shapely.get_type_id(parts) == (3 if kind == 3 else 1)]
     parts = parts[~shapely.is_empty(parts)]
     if kind == 3:
-        return shapely.multipolygons(parts) if len(parts) else MultiPolygon()
+        if not len(parts):
+            return MultiPolygon()
+        out = shapely.multipolygons(parts)
+        if not out.is_valid:
+            merged = shapely.get_parts(shapely.union_all(parts))
+            out = shapely.multipolygons(merged[shapely.get_type_id(merged) == 3])
+        return out
     return shapely.multilinestrings(parts) if len(parts) else MultiLineString()
 
 
