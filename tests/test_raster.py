@@ -15,7 +15,7 @@ from utils import (
 from batik_waves.errors import RenderError
 from batik_waves.motifs.pattern import Layer, Pattern
 from batik_waves.render import rasterize, render_png_array, to_image
-from batik_waves.render.raster import unpremultiply
+from batik_waves.render.raster import FAST_LAYERS_FROM, unpremultiply
 
 REPEATS = ["block", "half-drop", "half-brick"]
 
@@ -184,6 +184,48 @@ def test_fast_antialias_is_close_and_bad_values_are_refused():
     assert_images_close(fast, best, mad=2.0)
     with pytest.raises(RenderError, match="Allowed values are 'best' and 'fast'"):
         rasterize(p, width=24, height=19, antialias="none")
+
+
+def test_layers_marked_fast_antialias_draw_with_fast_antialiasing_only_themselves():
+    from shapely.geometry import Point
+
+    dots = Point(20, 20).buffer(7.3)
+    disc = Point(60, 20).buffer(13.7)
+
+    def pattern(fast_dots):
+        return Pattern(
+            80,
+            40,
+            "#F1E9D8",
+            (
+                Layer("dots", "#1B2A4A", dots, fast_antialias=fast_dots),
+                Layer("disc", "#7E9CC4", disc),
+            ),
+        )
+
+    # from a megapixel up (smaller frames keep the finest antialiasing everywhere)
+    w, h = 2000, 1000
+    assert w * h >= FAST_LAYERS_FROM
+    best = rasterize(pattern(False), width=w, height=h)
+    fast = rasterize(pattern(False), width=w, height=h, antialias="fast")
+    mixed = rasterize(pattern(True), width=w, height=h)
+    small = rasterize(pattern(True), width=80, height=40)
+    assert np.array_equal(small, rasterize(pattern(False), width=80, height=40))
+    left, right = np.s_[:, : w // 2], np.s_[:, w // 2 :]
+    assert not np.array_equal(best[left], fast[left])  # the two antialiasings differ here
+    assert np.array_equal(mixed[left], fast[left])  # the marked layer: fast
+    assert np.array_equal(mixed[right], best[right])  # the others: as before
+    assert_images_close(mixed, best, mad=2.0)
+
+
+def test_motif_frames_with_fast_layers_stay_close_to_cairosvg():
+    from batik_waves.motifs.kawung import kawung
+
+    p = kawung(tile=(1280, 800), rng=3)  # just over a megapixel
+    assert {la.name for la in p.layers if la.fast_antialias} >= {"crackle", "isen", "petals"}
+    got = rasterize(p, width=1280, height=800)
+    ref = render_png_array(p, width=1280)
+    assert_images_close(got, ref, mad=1.0)
 
 
 @pytest.mark.parametrize("scale", [1.0, 6.0])  # through the cell, and drawn directly

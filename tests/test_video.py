@@ -289,10 +289,18 @@ def test_h264_frames_match_the_rgba_frames(sample, tmp_path):
     for i in (0, 5, 11):  # a keyframe, a blend, the last frame
         a = read_frame(mp4, i)[..., :3].astype(int)
         b = np.asarray(Image.open(seq / f"s_{i:06d}.png"))[..., :3].astype(int)
-        # ffmpeg converting the RGBA frames itself lands 5.8 to 6.9 levels off on
-        # average (4:2:0 chroma on fine crackle, compression), 1.5 at most per channel
-        assert np.abs(a - b).mean() < 9, i
+        # pixel by pixel they differ by 7 to 9 levels on average: 4:2:0 chroma and
+        # compression on fine crackle at 320x180, and frame 11 cross-fades a dark
+        # cloth into a light one (the eyes close at 29 s), which the H.264 path blends
+        # in Y'CbCr. Averaged over 4x4 blocks that noise goes (2.6 to 4.7 levels);
+        # a wrong matrix or range would shift whole colours, blocks and means alike.
+        assert np.abs(_blocks(a) - _blocks(b)).mean() < 6, i
         assert np.all(np.abs((a - b).mean(axis=(0, 1))) < 2.5), i
+
+
+def _blocks(x: np.ndarray, k: int = 4) -> np.ndarray:
+    h, w = x.shape[0] // k * k, x.shape[1] // k * k
+    return x[:h, :w].reshape(h // k, k, w // k, k, -1).mean(axis=(1, 3))
 
 
 def test_rgba_to_yuv_matches_ffmpeg_bt709():

@@ -39,7 +39,7 @@ from ._params import MotifParams, param
 from .isen import FILLERS, circle_coords, disc_vertices, fill, replicate
 from .palette import PALETTES, Palette
 from .palette import palette as make_palette
-from .pattern import Layer, Pattern, lattice_vectors
+from .pattern import Layer, Pattern, disjoint_polygons, lattice_vectors
 from .texture import PeriodicNoise, _hash01, crackle
 
 __all__ = ["KawungParams", "kawung", "kawung_cloth", "kawung_lattice"]
@@ -712,11 +712,7 @@ def _clip(
     parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 1e-9)]
     if len(parts) == 0:
         return MultiPolygon()
-    out = shapely.multipolygons(parts)
-    if untangle and not out.is_valid:
-        merged = shapely.get_parts(shapely.union_all(parts))
-        out = shapely.multipolygons(merged[shapely.get_type_id(merged) == 3])
-    return out
+    return disjoint_polygons(parts) if untangle else shapely.multipolygons(parts)
 
 
 def _colours(p: KawungParams, pal: Palette) -> dict[str, Any]:
@@ -796,15 +792,23 @@ def _layers(
         veins,
         opacity=0.85,
         clip_to=col["crackle-clip"] and col["crackle-clip"] + suffix,
+        fast_antialias=True,
     )
+    # layers whose antialiasing cannot be seen (see Layer): the cecek, a few px across,
+    # and the petals when an opaque outline is drawn over their edges
+    fast = {"isen"}
+    if p.outline > 0 and col["outline"] is not None and len(col["outline"]) == 7:
+        fast.add("petals")
     out = []
     if col["crackle-clip"] is None:
         out.append(crackle_layer)
-    out.append(Layer("petals" + suffix, col["petals"], polys["petals"]))
+    out.append(
+        Layer("petals" + suffix, col["petals"], polys["petals"], fast_antialias="petals" in fast)
+    )
     if col["crackle-clip"] is not None:
         out.append(crackle_layer)
     for name in _LAYERS[1:]:
-        out.append(Layer(name + suffix, col[name], polys[name]))
+        out.append(Layer(name + suffix, col[name], polys[name], fast_antialias=name in fast))
     return out
 
 
@@ -1047,9 +1051,12 @@ def kawung_cloth(
     palettes_used = sorted({k[2] for k in by_layer})
     order = ["petals", *_LAYERS[1:]]
     names_seen: set[str] = set()
-    crackle_layer = Layer("crackle", col0["crackle"], veins, opacity=0.85, clip_to=clip_name)
+    crackle_layer = Layer(
+        "crackle", col0["crackle"], veins, opacity=0.85, clip_to=clip_name, fast_antialias=True
+    )
     if clip_name is None:
         layers.append(crackle_layer)
+    fast = {"isen"}  # the cecek (outlines may vary along the cloth: petals stay exact)
     for name in order:
         for key in sorted(k for k in by_layer if k[0] == name):
             _, colour, pal_name = key
@@ -1058,7 +1065,7 @@ def kawung_cloth(
                 lname = f"{name}@{pal_name}/{colour}"
             names_seen.add(lname)
             geom = _clip(np.concatenate(by_layer[key]), box, untangle=name in ("outline", "isen"))
-            layers.append(Layer(lname, colour, geom))
+            layers.append(Layer(lname, colour, geom, fast_antialias=name in fast))
         if name == "petals" and clip_name is not None:
             layers.append(crackle_layer)
     meta = {

@@ -65,7 +65,7 @@ from ._params import MotifParams, param
 from .isen import FILLERS, fill, replicate
 from .palette import PALETTES, Palette, mix
 from .palette import palette as make_palette
-from .pattern import REPEATS, Layer, Pattern, lattice_vectors
+from .pattern import REPEATS, Layer, Pattern, disjoint_polygons, lattice_vectors
 from .texture import PeriodicNoise, crackle, seed_of
 
 __all__ = ["DIRECTIONS", "ParangParams", "parang", "parang_cloth"]
@@ -867,13 +867,7 @@ def _clip(geoms: np.ndarray, width: float, height: float, kind: int = 3) -> Base
     parts = parts[shapely.get_type_id(parts) == (3 if kind == 3 else 1)]
     parts = parts[~shapely.is_empty(parts)]
     if kind == 3:
-        if not len(parts):
-            return MultiPolygon()
-        out = shapely.multipolygons(parts)
-        if not out.is_valid:
-            merged = shapely.get_parts(shapely.union_all(parts))
-            out = shapely.multipolygons(merged[shapely.get_type_id(merged) == 3])
-        return out
+        return disjoint_polygons(parts) if len(parts) else MultiPolygon()
     return shapely.multilinestrings(parts) if len(parts) else MultiLineString()
 
 
@@ -1063,19 +1057,20 @@ def _layers(
         roles["crackle"],
         geoms["crackle"],
         clip_to=wax if (wax != "ground" or ground is not None) else None,
+        fast_antialias=True,
     )
     if pr.polarity == "dark":
         layers.append(crack)
         if pr.isen != "none" and pr.isen_where == "ground":
-            layers.append(Layer("isen", roles["isen-ground"], geoms["isen"]))
+            layers.append(Layer("isen", roles["isen-ground"], geoms["isen"], fast_antialias=True))
         layers.append(Layer("blades", roles["blades"], geoms["blades"]))
     else:
         if pr.isen != "none" and pr.isen_where == "ground":
-            layers.append(Layer("isen", roles["isen-ground"], geoms["isen"]))
+            layers.append(Layer("isen", roles["isen-ground"], geoms["isen"], fast_antialias=True))
         layers.append(Layer("blades", roles["blades"], geoms["blades"]))
         layers.append(crack)
     if pr.isen != "none" and pr.isen_where == "blades":
-        layers.append(Layer("isen", roles["isen-blades"], geoms["isen"]))
+        layers.append(Layer("isen", roles["isen-blades"], geoms["isen"], fast_antialias=True))
     layers.append(Layer("blade-inner", roles["blade-inner"], geoms["blade-inner"]))
     if pr.outline > 0:
         layers.append(
@@ -1090,10 +1085,16 @@ def _layers(
     if pr.garis > 0:
         layers.append(Layer("garis", roles["garis"], geoms["garis"]))
     layers.append(Layer("mlinjon", roles["mlinjon"], geoms["mlinjon"]))
-    layers.append(Layer("mlinjon-dots", roles["mlinjon-dots"], geoms["mlinjon-dots"]))
+    layers.append(
+        Layer("mlinjon-dots", roles["mlinjon-dots"], geoms["mlinjon-dots"], fast_antialias=True)
+    )
     if pr.ornament != "none":
         layers.append(Layer("ornament", roles["ornament"], geoms["ornament"]))
-        layers.append(Layer("ornament-dots", roles["ornament-dots"], geoms["ornament-dots"]))
+        layers.append(
+            Layer(
+                "ornament-dots", roles["ornament-dots"], geoms["ornament-dots"], fast_antialias=True
+            )
+        )
     return layers
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import numpy as np
 import shapely
 import shapely.affinity
 from shapely.geometry import box
@@ -27,6 +28,7 @@ __all__ = [
     "Layer",
     "Pattern",
     "check_color",
+    "disjoint_polygons",
     "lattice_vectors",
     "wrap_on_torus",
 ]
@@ -65,6 +67,33 @@ def lattice_vectors(width: float, height: float, repeat: str = "block"):
         f"Invalid value for the 'repeat' parameter. Allowed values are "
         f"{', '.join(map(repr, REPEATS))}, but got {repeat!r} instead."
     )
+
+
+def disjoint_polygons(parts) -> BaseGeometry:
+    """Polygons as one valid MultiPolygon: parts that touch or overlap are merged.
+
+    Overlapping parts would punch holes under even-odd fill (and make the MultiPolygon
+    invalid). Finding the pairs with an STR tree costs a fraction of ``is_valid`` (about
+    0.7 ms against 3.7 ms for the 1584 cecek of a 1080p kawung), so generators can
+    afford it on every frame; the union runs only when some pair does meet.
+
+    >>> from shapely.geometry import Point
+    >>> a, b, c = Point(0, 0).buffer(1), Point(1, 0).buffer(1), Point(5, 0).buffer(1)
+    >>> g = disjoint_polygons([a, b, c])
+    >>> g.geom_type, len(g.geoms), g.is_valid
+    ('MultiPolygon', 2, True)
+    """
+    parts = np.asarray(parts, dtype=object)
+    if not (shapely.get_type_id(parts) == 3).all():
+        parts = shapely.get_parts(parts)
+        parts = parts[shapely.get_type_id(parts) == 3]
+    if len(parts) == 0:
+        return shapely.MultiPolygon()
+    i, j = shapely.STRtree(parts).query(parts, predicate="intersects")
+    if (i != j).any():
+        merged = shapely.get_parts(shapely.union_all(parts))
+        parts = merged[shapely.get_type_id(merged) == 3]
+    return shapely.multipolygons(parts)
 
 
 def wrap_on_torus(
@@ -109,6 +138,13 @@ class Layer:
     stroked. ``stroke_width`` is in pixels. ``clip_to`` names an earlier layer whose
     geometry clips this one (crackle veins drawn only inside the wax, say): renderers
     clip while drawing, which is far cheaper than intersecting geometry.
+
+    ``fast_antialias`` says the layer's antialiasing cannot be seen: small marks and
+    thin veins (isen-isen dots, crackle), or edges that an opaque layer drawn later
+    covers (kawung petals under their outline). On frames of a megapixel and more the
+    rasterizer draws such layers with cairo's 4 × 4 antialiasing instead of its finest,
+    which looks the same there and saves about a fifth of a 1080p kawung frame; SVG and
+    PNG files ignore it.
     """
 
     name: str
@@ -118,6 +154,7 @@ class Layer:
     stroke_width: float = 0.0
     opacity: float = 1.0
     clip_to: str | None = None
+    fast_antialias: bool = False
 
     def __post_init__(self) -> None:
         check_color(self.fill, f"{self.name}.fill")

@@ -97,13 +97,27 @@ def _append(ctx, paths: Paths) -> None:
     del data  # kept alive until here: cairo copied the points
 
 
-def _draw_layers(ctx, inks: list[LayerInk]) -> None:
+#: Surfaces of at least this many pixels draw ``fast_antialias`` layers with cairo's
+#: fast antialiasing. Smaller ones keep the finest: there the marks are a pixel or two
+#: across, where coverage steps would show (the cecek of a 480×270 kawung differ from
+#: CairoSVG's by 1.3 grey levels on average, against 0.3 at 1080p), and small frames
+#: are cheap anyway.
+FAST_LAYERS_FROM = 1_000_000
+
+
+def _draw_layers(ctx, inks: list[LayerInk], pixels: int = 0) -> None:
+    """Draw the layers in order. On a surface of *pixels* ≥ :data:`FAST_LAYERS_FROM`,
+    layers marked ``fast_antialias`` (small marks, thin veins, hidden edges) use cairo's
+    fast antialiasing, which looks the same there at a fraction of the cost."""
     cairo = _cairo()
+    fast_ok = pixels >= FAST_LAYERS_FROM
     for li in inks:
         layer = li.layer
         if not li.fill and not li.stroke:
             continue
         ctx.save()
+        if fast_ok and layer.fast_antialias:
+            ctx.set_antialias(cairo.ANTIALIAS_FAST)
         if li.clip is not None:
             # clipping to a complex path makes every stroke slow (~3x here); drawing the
             # layer into a group and filling the clip shape with it paints the same pixels
@@ -208,7 +222,7 @@ def _cell(pattern: Pattern, pw: int, ph: int, antialias):
     cctx.set_antialias(antialias)
     cctx.scale(sx, sy)
     _paint_ground(cctx, pattern.background)
-    _draw_layers(cctx, _cached_ink(pattern, (0.0, 0.0, float(cw), float(ch))))
+    _draw_layers(cctx, _cached_ink(pattern, (0.0, 0.0, float(cw), float(ch))), pw * ph)
     cell.flush()
     _local.cell_key = (pattern, pw, ph, antialias)
     return cell, sx, sy
@@ -286,8 +300,11 @@ def rasterize(
         With *scale*: the tile point (in tile pixels) shown at the frame's top-left
         corner. Moving it pans across the cloth.
     antialias : {"best", "fast"}
-        ``"best"`` draws edges like CairoSVG; ``"fast"`` (cairo's fast antialiasing)
-        takes about half the time, with slightly coarser thin lines.
+        ``"best"`` draws edges like CairoSVG, except that from a megapixel up
+        (:data:`FAST_LAYERS_FROM`) layers marked ``fast_antialias`` (small marks, thin
+        veins, edges hidden under a later layer, where the difference cannot be seen)
+        use cairo's fast antialiasing; ``"fast"`` uses it for everything: about half the time,
+        with slightly coarser edges.
     out : ndarray, optional
         A ``(height, width, 4)`` uint8 array to write into (reused between frames).
 
@@ -330,7 +347,7 @@ def rasterize(
     if scale is None:
         ctx.scale(width / pattern.width, height / pattern.height)
         _paint_ground(ctx, pattern.background)
-        _draw_layers(ctx, _cached_ink(pattern, None))
+        _draw_layers(ctx, _cached_ink(pattern, None), width * height)
     else:
         if not isinstance(scale, int | float | np.number) or not (
             math.isfinite(scale) and scale > 0
@@ -357,7 +374,7 @@ def rasterize(
             ctx.scale(scale, scale)
             ctx.translate(-ox, -oy)
             _paint_ground(ctx, pattern.background)
-            _draw_layers(ctx, ink(pattern, rect, oriented=False))
+            _draw_layers(ctx, ink(pattern, rect, oriented=False), width * height)
         else:
             if pw > MAX_SIZE or ph > MAX_SIZE:
                 raise RenderError(
