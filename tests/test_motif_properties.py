@@ -52,6 +52,24 @@ def _even_flowers(p: KawungParams) -> KawungParams:
 @example(
     params=KawungParams(wobble=1.0, polarity="light"), variant="sekar-ageng", repeat="block", seed=1
 ).via("CI")
+# found by a long run: outlines 0.125 P thick round half-length petals meet their
+# neighbours' rings, with no hand at all
+@example(
+    params=KawungParams(
+        flowers=2,
+        rotation=0,
+        petal_width=0.5,
+        petal_length=0.5,
+        seed_oval=0.0,
+        outline=0.125,
+        isen="none",
+        crackle=0.0,
+        wobble=0.0,
+    ),
+    variant=None,
+    repeat="block",
+    seed=0,
+).via("a long run")
 def test_kawung_any_params_give_valid_geometry_in_the_tile(params, variant, repeat, seed):
     if variant is not None:
         # a variant with a few fields from the drawn params

@@ -189,6 +189,21 @@ def test_isen_layer_only_when_chosen_and_inside_its_region():
     assert lines.difference(b.layer("blades").geometry).area < 0.02 * lines.area
 
 
+def test_isen_marks_are_never_finer_than_a_few_pixels():
+    # 16 bands on a 190 px tile: isen_scale 0.06 of a band would lay the cecek 1.2 px
+    # apart (83 000 dots of 0.2 px); the floor lays them MIN_MARK_PX apart at least
+    p = ParangParams(bands=16, blades=12, isen="cecek", isen_where="ground", isen_scale=0.06)
+    dots = shapely.get_parts(parang(p, tile=(190, 317), rng=3).layer("isen").geometry)
+    floor = parang_mod.MIN_MARK_PX
+    assert 0 < len(dots) < 190 * 317 / floor**2
+    b = shapely.bounds(dots)
+    extent = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
+    assert np.median(extent) >= 0.3 * floor  # a cecek is about a third of its spacing
+    # blades too thin to hold a visible mark get none
+    thin = ParangParams(bands=20, blades=22, isen="cecek", isen_where="blades")
+    assert parang(thin, tile=(190, 317), rng=3).layer("isen").geometry.is_empty
+
+
 def test_palettes_transparent_and_custom():
     p = parang(ParangParams(palette="indigo"), tile=(200, 200))
     assert p.background == "#F1E9D8" and p.metadata["palette"] == "indigo"

@@ -689,16 +689,24 @@ def _ring_noise(noise: PeriodicNoise, rings: np.ndarray, every: int = 4) -> np.n
     return fine.reshape(n, N, -1)
 
 
-def _clip(
-    polys: np.ndarray, box: tuple[float, float, float, float], *, untangle: bool = False
-) -> BaseGeometry:
-    """Polygons clipped to *box* as one MultiPolygon (no unions: parts never overlap).
+def _valid_cut(cut: np.ndarray) -> np.ndarray:
+    """clip_by_rect is fast but not always valid: a ring that touches the edge can
+    come out self-intersecting there. Mend those few (only cut parts are checked)."""
+    bad = ~shapely.is_valid(cut)
+    if bad.any():
+        cut = cut.copy()
+        cut[bad] = shapely.make_valid(cut[bad], method="structure", keep_collapsed=False)
+    return cut
 
-    With *untangle*, parts that do overlap are merged, since overlapping parts would
-    punch holes under even-odd fill. Two layers need it: geger's outline (the small
-    kawung's ring in the star cell, moved by the hand as a whole, can touch the wobbled
-    outline of a big petal) and the isen whenever the hand wobbles (each mark moves
-    whole, so close marks such as the cecek beside a sawut stroke can come to touch).
+
+def _clip(polys: np.ndarray, box: tuple[float, float, float, float]) -> BaseGeometry:
+    """Polygons clipped to *box* as one valid MultiPolygon.
+
+    Parts that overlap are merged (:func:`disjoint_polygons`), since they would punch
+    holes under even-odd fill. It happens at the edges of the parameter space: thick
+    outlines round short petals reach their neighbours' rings, geger's small kawung
+    (moved by the hand as a whole) touches the wobbled outline of a big petal, and a
+    strong hand moves close marks (a cecek beside a sawut stroke) into each other.
     """
     if len(polys) == 0:
         return MultiPolygon()
@@ -707,12 +715,12 @@ def _clip(
     inside = (b[:, 0] >= x0) & (b[:, 1] >= y0) & (b[:, 2] <= x1) & (b[:, 3] <= y1)
     outside = (b[:, 2] <= x0) | (b[:, 0] >= x1) | (b[:, 3] <= y0) | (b[:, 1] >= y1)
     cross = ~inside & ~outside
-    cut = shapely.clip_by_rect(polys[cross], x0, y0, x1, y1)
+    cut = _valid_cut(shapely.clip_by_rect(polys[cross], x0, y0, x1, y1))
     parts = shapely.get_parts(np.concatenate([polys[inside], cut]))
     parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 1e-9)]
     if len(parts) == 0:
         return MultiPolygon()
-    return disjoint_polygons(parts) if untangle else shapely.multipolygons(parts)
+    return disjoint_polygons(parts)
 
 
 def _colours(p: KawungParams, pal: Palette) -> dict[str, Any]:
@@ -876,10 +884,8 @@ def kawung(
     if p.wobble > 0:
         noise = _noise(width, height, max(0.6 * P, 8.0), wobble_seed, repeat)
     box = (0.0, 0.0, float(width), float(height))
-    geger = p.star == "kawung" and p.wobble > 0
     polys = {
-        k: _clip(v, box, untangle=(geger and k == "outline") or (p.wobble > 0 and k == "isen"))
-        for k, v in _build(p, lat, box, noise=noise, isen_seed=isen_seed).items()
+        k: _clip(v, box) for k, v in _build(p, lat, box, noise=noise, isen_seed=isen_seed).items()
     }
     veins = MultiPolygon()
     if p.crackle > 0:
@@ -1064,7 +1070,7 @@ def kawung_cloth(
             if lname in names_seen:
                 lname = f"{name}@{pal_name}/{colour}"
             names_seen.add(lname)
-            geom = _clip(np.concatenate(by_layer[key]), box, untangle=name in ("outline", "isen"))
+            geom = _clip(np.concatenate(by_layer[key]), box)
             layers.append(Layer(lname, colour, geom, fast_antialias=name in fast))
         if name == "petals" and clip_name is not None:
             layers.append(crackle_layer)

@@ -987,19 +987,32 @@ def _roles(pal: Palette, polarity: str) -> dict[str, str | None]:
     }
 
 
-def _isen_proto(pr: ParangParams, proto: _Proto, seed: int) -> BaseGeometry:
-    return _isen_cached(_shape_key(pr), pr.isen, pr.isen_where, pr.isen_scale, seed)
+#: Isen-isen are never laid out finer than this many pixels (their scale: the spacing
+#: of the marks; a cecek is about a third of it), as in kawung. Finer ones would only
+#: blur, and on a small tile of many bands they would number in the hundreds of
+#: thousands (a 190 px tile of 19 bands held 250 000 marks before this floor).
+MIN_MARK_PX = 2.5
+
+
+def _isen_proto(pr: ParangParams, proto: _Proto, seed: int, band_px: float) -> BaseGeometry:
+    floor = round(MIN_MARK_PX / band_px, 4)  # in band widths; rounded for the cache
+    return _isen_cached(_shape_key(pr), pr.isen, pr.isen_where, pr.isen_scale, seed, floor)
 
 
 @functools.lru_cache(maxsize=64)
-def _isen_cached(key: tuple, kind: str, where: str, scale: float, seed: int) -> BaseGeometry:
+def _isen_cached(
+    key: tuple, kind: str, where: str, scale: float, seed: int, floor: float
+) -> BaseGeometry:
     proto = _proto_cached(key)
     if kind == "none":
         return MultiPolygon()
     pr = ParangParams(**dict(zip(_SHAPE_NAMES, key, strict=True)))
+    scale = max(scale, floor)
     if where == "ground":
         region = proto.cell
     else:
+        if 0.6 * pr.thickness < floor:  # blades too thin to hold a visible mark
+            return MultiPolygon()
         region = proto.blade.buffer(-0.12 * pr.thickness)
         scale = min(scale, 0.6 * pr.thickness)
     if region.is_empty:
@@ -1133,7 +1146,7 @@ def _build_geoms(
         acc["ornament"].append(_copies(proto.ornament, m, offsets))
         acc["ornament-dots"].append(_copies(proto.ornament_dots, m, offsets))
         if pr.isen != "none":
-            acc["isen"].append(_copies(_isen_proto(pr, proto, seed + 1), m, offsets))
+            acc["isen"].append(_copies(_isen_proto(pr, proto, seed + 1, lay.band), m, offsets))
     hand = _Hand(lay, first.wobble, seed, repeat)
     out: dict[str, BaseGeometry] = {"_size": (lay.width, lay.height)}
     blades = hand.lines(_merge(acc["blades"]))
