@@ -72,7 +72,8 @@ def test_any_params_give_valid_geometry_inside_the_tile(params, width, height, r
         g = layer.geometry
         assert g.is_valid, layer.name
         assert g.is_empty or tile.contains(g), layer.name
-    assert p.layer("blades").geometry.area > 0.02 * width * height
+    # the thinnest keris blades (curigo, thickness 0.06) cover under 2 % of a tile
+    assert p.layer("blades").geometry.area > 0.01 * width * height
     assert not p.layer("mlinjon").geometry.is_empty
 
 
