@@ -70,6 +70,13 @@ def _even_flowers(p: KawungParams) -> KawungParams:
     repeat="block",
     seed=0,
 ).via("a long run")
+# found by a long run: an outline of 1e-172 made degenerate rings for geger's ring
+@example(
+    params=KawungParams(outline=9.5e-173, star="kawung", isen="none", crackle=0.0, wobble=0.0),
+    variant=None,
+    repeat="block",
+    seed=0,
+).via("a long run")
 def test_kawung_any_params_give_valid_geometry_in_the_tile(params, variant, repeat, seed):
     if variant is not None:
         # a variant with a few fields from the drawn params

@@ -307,7 +307,7 @@ def replicate(
         Copy-major order: all parts of copy 0, then copy 1, ...
     """
     parts = shapely.get_parts(geom)
-    parts = parts[shapely.get_type_id(parts) == 3]
+    parts = parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]
     t = np.asarray(offsets, dtype=float).reshape(-1, 2)
     n = len(t)
     if n == 0 or len(parts) == 0:

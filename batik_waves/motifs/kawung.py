@@ -393,7 +393,7 @@ def _templates(p: KawungParams, pitch: float, isen_seed: int) -> _Templates:
     # chords of about 2.5 px, a multiple of 4 (the wobble samples every 4th vertex)
     n = int(min(_N, max(24, 4 * round(math.pi * (a + b) / 2.5 / 4))))
     petal = _superellipse(a, b, e, n)
-    hw = 0.5 * p.outline * pitch
+    hw = _half_outline(p, pitch)
     # seeds
     f = p.seed_oval
     if f == 0:
@@ -557,6 +557,13 @@ def _sites(lat: _Lattice, box: tuple[float, float, float, float], reach: float):
     return out
 
 
+def _half_outline(p: KawungParams, pitch: float) -> float:
+    """Half the outline's width in px; an outline under a thousandth of a pixel is none
+    (a width like 1e-170 would only make degenerate rings)."""
+    hw = 0.5 * p.outline * pitch
+    return hw if hw >= 1e-3 else 0.0
+
+
 def _outline_rings(centre: np.ndarray, hw: float, width_var: np.ndarray | None) -> np.ndarray:
     """Outline rings (polygons with a hole) around closed curves ``(n, N, 2)``."""
     tan = np.roll(centre, -1, axis=1) - np.roll(centre, 1, axis=1)
@@ -638,7 +645,7 @@ def _build(
         centre = centre + amount * nz[..., :2]
         width_var = 1.0 + 0.25 * p.wobble * np.clip(nz[..., 2], -2.0, 2.0)
     out["petals"] = shapely.polygons(np.concatenate([centre, centre[:, :1]], 1))
-    hw = 0.5 * p.outline * P
+    hw = _half_outline(p, P)
     out["outline"] = np.concatenate(
         [
             _outline_rings(centre, hw, width_var) if hw > 0 else np.empty(0, dtype=object),
