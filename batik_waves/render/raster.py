@@ -100,7 +100,7 @@ def _append(ctx, paths: Paths) -> None:
 #: Surfaces of at least this many pixels draw ``fast_antialias`` layers with cairo's
 #: fast antialiasing. Smaller ones keep the finest: there the marks are a pixel or two
 #: across, where coverage steps would show (the cecek of a 480×270 kawung differ from
-#: CairoSVG's by 1.3 grey levels on average, against 0.3 at 1080p), and small frames
+#: CairoSVG's by 1.3 grey levels on average, against 0.4 at 1080p), and small frames
 #: are cheap anyway.
 FAST_LAYERS_FROM = 1_000_000
 
@@ -303,8 +303,8 @@ def rasterize(
         ``"best"`` draws edges like CairoSVG, except that from a megapixel up
         (:data:`FAST_LAYERS_FROM`) layers marked ``fast_antialias`` (small marks, thin
         veins, edges hidden under a later layer, where the difference cannot be seen)
-        use cairo's fast antialiasing; ``"fast"`` uses it for everything: about half the time,
-        with slightly coarser edges.
+        use cairo's fast antialiasing. ``"fast"`` uses it for every layer: about half
+        the time, with slightly coarser edges.
     out : ndarray, optional
         A ``(height, width, 4)`` uint8 array to write into (reused between frames).
 
