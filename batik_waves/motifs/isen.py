@@ -26,9 +26,23 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import MotifError
 
-__all__ = ["FILLERS", "circle_coords", "disc_vertices", "fill", "replicate", "stroke_coords"]
+__all__ = [
+    "FILLERS",
+    "MIN_MARK_PX",
+    "circle_coords",
+    "disc_vertices",
+    "fill",
+    "replicate",
+    "stroke_coords",
+]
 
 #: Filler kinds accepted by :func:`fill` (BATIK.md, "Isen-isen").
+#: Isen-isen are never laid out finer than this many pixels (their scale: the spacing
+#: of the marks; a cecek is about a third of it). Finer ones would only blur, and on a
+#: small tile of many parang bands they would number in the hundreds of thousands (a
+#: 190 px tile of 19 bands held 250 000 marks before this floor).
+MIN_MARK_PX = 2.5
+
 FILLERS: tuple[str, ...] = (
     "none",
     "cecek",

@@ -36,7 +36,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import MotifError
 from ._params import MotifParams, param
-from .isen import FILLERS, circle_coords, disc_vertices, fill, replicate
+from .isen import FILLERS, MIN_MARK_PX, circle_coords, disc_vertices, fill, replicate
 from .palette import PALETTES, Palette
 from .palette import palette as make_palette
 from .pattern import Layer, Pattern, disjoint_polygons, lattice_vectors
@@ -425,7 +425,7 @@ def _templates(p: KawungParams, pitch: float, isen_seed: int) -> _Templates:
     star = _star(p, pitch, cell_petals, hw)
     # isen-isen
     gen = np.random.default_rng(isen_seed)
-    scale = max(p.isen_scale * pitch, 2.5)  # fillers finer than a few px would only blur
+    scale = max(p.isen_scale * pitch, MIN_MARK_PX)
     margin = hw + 0.15 * scale + 0.5
     isen_petal: BaseGeometry = MultiPolygon()
     isen_ground: BaseGeometry = MultiPolygon()
@@ -811,19 +811,15 @@ def _layers(
     )
     # layers whose antialiasing cannot be seen (see Layer): the cecek, a few px across,
     # and the petals when an opaque outline is drawn over their edges
-    fast = {"isen"}
-    if p.outline > 0 and col["outline"] is not None and len(col["outline"]) == 7:
-        fast.add("petals")
+    hidden = p.outline > 0 and col["outline"] is not None and len(col["outline"]) == 7
     out = []
     if col["crackle-clip"] is None:
         out.append(crackle_layer)
-    out.append(
-        Layer("petals" + suffix, col["petals"], polys["petals"], fast_antialias="petals" in fast)
-    )
+    out.append(Layer("petals" + suffix, col["petals"], polys["petals"], fast_antialias=hidden))
     if col["crackle-clip"] is not None:
         out.append(crackle_layer)
     for name in _LAYERS[1:]:
-        out.append(Layer(name + suffix, col[name], polys[name], fast_antialias=name in fast))
+        out.append(Layer(name + suffix, col[name], polys[name], fast_antialias=name == "isen"))
     return out
 
 
@@ -1069,7 +1065,6 @@ def kawung_cloth(
     )
     if clip_name is None:
         layers.append(crackle_layer)
-    fast = {"isen"}  # the cecek (outlines may vary along the cloth: petals stay exact)
     for name in order:
         for key in sorted(k for k in by_layer if k[0] == name):
             _, colour, pal_name = key
@@ -1078,7 +1073,8 @@ def kawung_cloth(
                 lname = f"{name}@{pal_name}/{colour}"
             names_seen.add(lname)
             geom = _clip(np.concatenate(by_layer[key]), box)
-            layers.append(Layer(lname, colour, geom, fast_antialias=name in fast))
+            # the cecek draw fast; petals stay exact (outlines vary along the cloth)
+            layers.append(Layer(lname, colour, geom, fast_antialias=name == "isen"))
         if name == "petals" and clip_name is not None:
             layers.append(crackle_layer)
     meta = {

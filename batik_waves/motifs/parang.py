@@ -62,7 +62,7 @@ from shapely.ops import polylabel
 from ..errors import MotifError
 from ..warnings_ import warn
 from ._params import MotifParams, param
-from .isen import FILLERS, fill, replicate
+from .isen import FILLERS, MIN_MARK_PX, fill, replicate
 from .palette import PALETTES, Palette, mix
 from .palette import palette as make_palette
 from .pattern import REPEATS, Layer, Pattern, disjoint_polygons, lattice_vectors
@@ -987,14 +987,7 @@ def _roles(pal: Palette, polarity: str) -> dict[str, str | None]:
     }
 
 
-#: Isen-isen are never laid out finer than this many pixels (their scale: the spacing
-#: of the marks; a cecek is about a third of it), as in kawung. Finer ones would only
-#: blur, and on a small tile of many bands they would number in the hundreds of
-#: thousands (a 190 px tile of 19 bands held 250 000 marks before this floor).
-MIN_MARK_PX = 2.5
-
-
-def _isen_proto(pr: ParangParams, proto: _Proto, seed: int, band_px: float) -> BaseGeometry:
+def _isen_proto(pr: ParangParams, seed: int, band_px: float) -> BaseGeometry:
     floor = round(MIN_MARK_PX / band_px, 4)  # in band widths; rounded for the cache
     return _isen_cached(_shape_key(pr), pr.isen, pr.isen_where, pr.isen_scale, seed, floor)
 
@@ -1072,18 +1065,20 @@ def _layers(
         clip_to=wax if (wax != "ground" or ground is not None) else None,
         fast_antialias=True,
     )
+    isen = Layer("isen", roles[f"isen-{pr.isen_where}"], geoms["isen"], fast_antialias=True)
+    on_ground = pr.isen != "none" and pr.isen_where == "ground"
     if pr.polarity == "dark":
         layers.append(crack)
-        if pr.isen != "none" and pr.isen_where == "ground":
-            layers.append(Layer("isen", roles["isen-ground"], geoms["isen"], fast_antialias=True))
+        if on_ground:
+            layers.append(isen)
         layers.append(Layer("blades", roles["blades"], geoms["blades"]))
     else:
-        if pr.isen != "none" and pr.isen_where == "ground":
-            layers.append(Layer("isen", roles["isen-ground"], geoms["isen"], fast_antialias=True))
+        if on_ground:
+            layers.append(isen)
         layers.append(Layer("blades", roles["blades"], geoms["blades"]))
         layers.append(crack)
     if pr.isen != "none" and pr.isen_where == "blades":
-        layers.append(Layer("isen", roles["isen-blades"], geoms["isen"], fast_antialias=True))
+        layers.append(isen)
     layers.append(Layer("blade-inner", roles["blade-inner"], geoms["blade-inner"]))
     if pr.outline > 0:
         layers.append(
@@ -1146,7 +1141,7 @@ def _build_geoms(
         acc["ornament"].append(_copies(proto.ornament, m, offsets))
         acc["ornament-dots"].append(_copies(proto.ornament_dots, m, offsets))
         if pr.isen != "none":
-            acc["isen"].append(_copies(_isen_proto(pr, proto, seed + 1, lay.band), m, offsets))
+            acc["isen"].append(_copies(_isen_proto(pr, seed + 1, lay.band), m, offsets))
     hand = _Hand(lay, first.wobble, seed, repeat)
     out: dict[str, BaseGeometry] = {"_size": (lay.width, lay.height)}
     blades = hand.lines(_merge(acc["blades"]))

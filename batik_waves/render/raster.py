@@ -105,7 +105,7 @@ def _append(ctx, paths: Paths) -> None:
 FAST_LAYERS_FROM = 1_000_000
 
 
-def _draw_layers(ctx, inks: list[LayerInk], pixels: int = 0) -> None:
+def _draw_layers(ctx, inks: list[LayerInk], pixels: int) -> None:
     """Draw the layers in order. On a surface of *pixels* ≥ :data:`FAST_LAYERS_FROM`,
     layers marked ``fast_antialias`` (small marks, thin veins, hidden edges) use cairo's
     fast antialiasing, which looks the same there at a fraction of the cost."""
