@@ -373,7 +373,7 @@ _LATTICE = {"kawung": ("flowers",), "parang": ("bands", "blades")}
 
 def _fit_tile(motif: str, make_tile, params, kw: dict[str, Any]):
     from .errors import MotifError
-    from .warnings_ import warn
+    from .errors import warn
 
     try:
         return params, make_tile(params, **kw)

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from .eeg.envelopes import REGIONS, BandSummary, Envelopes, _moving_average
-from .errors import MotifError
+from .errors import MappingError, MotifError
 
 __all__ = [
     "CURVES",
@@ -93,10 +93,6 @@ def _feature_docs() -> dict[str, str]:
 
 #: Every feature name a mapping may use -> what it measures.
 FEATURES: dict[str, str] = _feature_docs()
-
-
-class MappingError(MotifError):
-    """A mapping file or mapping rule is invalid (names the file, the key, the allowed)."""
 
 
 # ------------------------------------------------------------------------ features

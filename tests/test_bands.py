@@ -17,7 +17,7 @@ from batik_waves.eeg.bands import (
 )
 from batik_waves.eeg.envelopes import DEFAULT_BANDS
 from batik_waves.errors import RecordingError
-from batik_waves.warnings_ import BatikWavesWarning
+from batik_waves.errors import BatikWavesWarning
 
 REAL = [
     "physionet_eegmat/Subject00_1.edf",

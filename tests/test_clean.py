@@ -13,7 +13,7 @@ from batik_waves.eeg.clean import CleaningPlan, clean, describe, fill_nans, plan
 from batik_waves.eeg.read import read_recording
 from batik_waves.eeg.simulate import simulate_eeg
 from batik_waves.errors import RecordingError
-from batik_waves.warnings_ import BatikWavesWarning
+from batik_waves.errors import BatikWavesWarning
 
 
 def _fill_reference(row):

@@ -13,7 +13,7 @@ from PIL import Image
 from batik_waves import render_recording
 from batik_waves.errors import BatikWavesError, RecordingError, RenderError
 from batik_waves.job import check_options, parse_window, sha256
-from batik_waves.warnings_ import BatikWavesWarning
+from batik_waves.errors import BatikWavesWarning
 
 SIZE = 128
 

@@ -12,7 +12,7 @@ from shapely.geometry import box
 from batik_waves.errors import MotifError
 from batik_waves.motifs.parang import ParangParams, parang
 from batik_waves.motifs.pattern import REPEATS
-from batik_waves.warnings_ import BatikWavesWarning
+from batik_waves.errors import BatikWavesWarning
 
 
 def _value(spec):

@@ -30,7 +30,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import RecordingError
-from ..warnings_ import warn
+from ..errors import warn
 from .envelopes import DEFAULT_BANDS, Envelopes
 
 __all__ = [

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import RecordingError
-from ..warnings_ import warn
+from ..errors import warn
 
 __all__ = ["CleaningPlan", "clean", "describe", "fill_nans", "plan_cleaning"]
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RecordingError
-from ..warnings_ import BatikWavesWarning, warn
+from ..errors import BatikWavesWarning, warn
 
 __all__ = ["SUPPORTED_EXTENSIONS", "infer_channel_types", "read_recording"]
 

@@ -25,18 +25,51 @@ from typing import Any, ClassVar
 
 from ..errors import MotifError
 
-__all__ = ["MotifParams", "Spec", "param"]
+__all__ = ["ROLES", "MotifParams", "Spec", "param"]
+
+#: How a parameter behaves over time (see :class:`Spec`).
+ROLES = ("continuous", "structural", "steady")
 
 
 @dataclass(frozen=True)
 class Spec:
-    """What a parameter accepts: a numeric range (inclusive) or a set of choices."""
+    """What a parameter accepts (a numeric range, inclusive, or a set of choices) and
+    how it behaves over time.
+
+    ``role`` is one of :data:`ROLES`:
+
+    - ``"continuous"``: follows the brain moment by moment (smoothed);
+    - ``"structural"``: lays out the lattice or the ground (flower count, band count,
+      rotation, polarity); a cloth keeps its tile's, a video holds each value for a
+      minimum time so the lattice does not re-form every second;
+    - ``"steady"``: held at the recording's overall value through a video (the wax
+      does not re-crack every frame).
+
+    Discrete parameters (choices, whole numbers) are quantised to their values
+    whatever their role.
+    """
 
     default: Any
     range: tuple[float, float] | None = None
     choices: tuple[Any, ...] | None = None
     unit: str = ""
     doc: str = ""
+    role: str = "continuous"
+
+    @property
+    def discrete(self) -> bool:
+        """True for choices, booleans and whole numbers."""
+        return self.choices is not None or isinstance(self.default, bool | int | str)
+
+    @property
+    def count(self) -> bool:
+        """True for a structural whole number with a range (cells across the tile)."""
+        return (
+            self.role == "structural"
+            and self.range is not None
+            and isinstance(self.default, int)
+            and not isinstance(self.default, bool)
+        )
 
     def check(self, owner: str, name: str, value: Any) -> Any:
         where = f"the {name!r} parameter of {owner}"
@@ -80,9 +113,13 @@ def param(
     choices: tuple[Any, ...] | None = None,
     unit: str = "",
     doc: str = "",
+    role: str = "continuous",
 ) -> Any:
-    """A dataclass field that carries its :class:`Spec` (default, range or choices, unit)."""
-    spec = Spec(default, range, tuple(choices) if choices is not None else None, unit, doc)
+    """A dataclass field that carries its :class:`Spec` (default, range or choices, unit,
+    role)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+    spec = Spec(default, range, tuple(choices) if choices is not None else None, unit, doc, role)
     return dataclasses.field(default=default, metadata={"spec": spec})
 
 
@@ -114,6 +151,11 @@ class MotifParams:
     def specs(cls) -> dict[str, Spec]:
         """Field name -> :class:`Spec`, in declaration order."""
         return {f.name: f.metadata["spec"] for f in dataclasses.fields(cls) if "spec" in f.metadata}
+
+    @classmethod
+    def names_with_role(cls, role: str) -> tuple[str, ...]:
+        """The fields whose :attr:`Spec.role` is *role*, in declaration order."""
+        return tuple(k for k, s in cls.specs().items() if s.role == role)
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any], *, variant: str | None = None):

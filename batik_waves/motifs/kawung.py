@@ -73,8 +73,11 @@ class KawungParams(MotifParams):
         "whole count (even for half-drop; the lattice is stretched by at most 15 % to "
         "close). Even counts suit every repeat on square tiles; on 16:9 tiles 7, 9 and "
         "16 close almost exactly.",
+        role="structural",
     )
-    rotation: int = param(45, choices=(45, 0), unit="°", doc="Lattice rotation; 45° is classic.")
+    rotation: int = param(
+        45, choices=(45, 0), unit="°", doc="Lattice rotation; 45° is classic.", role="structural"
+    )
     petal_width: float = param(
         0.65, range=(0.45, 0.85), unit="b/a", doc="Petal width over length (1 would be round)."
     )
@@ -127,6 +130,7 @@ class KawungParams(MotifParams):
         "light",
         choices=("light", "dark"),
         doc="'light': cream ground, soga petals; 'dark': soga ground, cream petals.",
+        role="structural",
     )
     isen: str = param("cecek", choices=FILLERS, doc="Isen-isen filler kind.")
     isen_where: str = param(
@@ -143,6 +147,7 @@ class KawungParams(MotifParams):
         0.35,
         range=(0.0, 1.0),
         doc="Wax crackle density (0: none; 1: about 12 cells per P², cells never under ~20 px).",
+        role="steady",
     )
     wobble: float = param(
         0.3,

@@ -35,7 +35,7 @@ On a tile that is not square, the bands keep 45° when the height is a whole num
 of band periods ``W / n``; otherwise the tile is stretched vertically by the least
 amount that makes it seamless (a 1920 × 1080 frame with ``n = 8``: 12.5 %), and the
 ``"parang:stretch"`` metadata entry says by how much; a stretch that tilts the bands
-more than 10° off 45° also warns (:class:`~batik_waves.warnings_.BatikWavesWarning`).
+more than 10° off 45° also warns (:class:`~batik_waves.errors.BatikWavesWarning`).
 
 >>> p = parang(ParangParams.variant("rusak"), tile=(400, 400), rng=1)
 >>> [layer.name for layer in p.layers][:3]
@@ -60,7 +60,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
 from ..errors import MotifError
-from ..warnings_ import warn
+from ..errors import warn
 from ._params import MotifParams, param
 from .isen import FILLERS, MIN_MARK_PX, fill, replicate
 from .palette import PALETTES, Palette, mix
@@ -101,15 +101,21 @@ class ParangParams(MotifParams):
         range=(1, 24),
         unit="per tile",
         doc="bands n across the tile's width; band period D = W / (n·√2)",
+        role="structural",
     )
     blades: int = param(
         6,
         range=(1, 48),
         unit="per band per tile",
         doc="blades m along one band per tile width; blade spacing W / (m·√2) = (n/m)·D",
+        role="structural",
     )
     strip: float = param(
-        0.22, range=(0.1, 0.3), unit="× D", doc="width of the mlinjon strip between bands"
+        0.22,
+        range=(0.1, 0.3),
+        unit="× D",
+        doc="width of the mlinjon strip between bands",
+        role="structural",
     )
     bend: float = param(
         0.35, range=(0.2, 0.6), unit="× body", doc="S-curve bend: Bézier handle length"
@@ -168,6 +174,7 @@ class ParangParams(MotifParams):
         "yogyakarta",
         choices=DIRECTIONS,
         doc="yogyakarta: bands from top-right to bottom-left; surakarta: top-left to bottom-right",
+        role="structural",
     )
     isen: str = param("none", choices=FILLERS, doc="isen-isen filler kind")
     isen_where: str = param("ground", choices=("ground", "blades"), doc="where the filler goes")
@@ -181,10 +188,15 @@ class ParangParams(MotifParams):
         "dark",
         choices=("dark", "light"),
         doc="dark: dyed blades on the light cloth; light: waxed (light) blades on a dyed ground",
+        role="structural",
     )
     palette: str = param("yogya-sogan", choices=PALETTES, doc="colourway")
     crackle: float = param(
-        0.6, range=(0.0, 4.0), unit="cells / 100² px", doc="wax crackle density (0: none)"
+        0.6,
+        range=(0.0, 4.0),
+        unit="cells / 100² px",
+        doc="wax crackle density (0: none)",
+        role="steady",
     )
     wobble: float = param(
         0.5, range=(0.0, 3.0), unit="px", doc="canting line wobble (standard deviation)"
