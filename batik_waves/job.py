@@ -372,8 +372,7 @@ _LATTICE = {"kawung": ("flowers",), "parang": ("bands", "blades")}
 
 
 def _fit_tile(motif: str, make_tile, params, kw: dict[str, Any]):
-    from .errors import MotifError
-    from .errors import warn
+    from .errors import MotifError, warn
 
     try:
         return params, make_tile(params, **kw)

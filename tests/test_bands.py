@@ -16,8 +16,7 @@ from batik_waves.eeg.bands import (
     parse_bands,
 )
 from batik_waves.eeg.envelopes import DEFAULT_BANDS
-from batik_waves.errors import RecordingError
-from batik_waves.errors import BatikWavesWarning
+from batik_waves.errors import BatikWavesWarning, RecordingError
 
 REAL = [
     "physionet_eegmat/Subject00_1.edf",

@@ -12,8 +12,7 @@ import batik_waves
 from batik_waves.eeg.clean import CleaningPlan, clean, describe, fill_nans, plan_cleaning
 from batik_waves.eeg.read import read_recording
 from batik_waves.eeg.simulate import simulate_eeg
-from batik_waves.errors import RecordingError
-from batik_waves.errors import BatikWavesWarning
+from batik_waves.errors import BatikWavesWarning, RecordingError
 
 
 def _fill_reference(row):

@@ -11,9 +11,8 @@ import pytest
 from PIL import Image
 
 from batik_waves import render_recording
-from batik_waves.errors import BatikWavesError, RecordingError, RenderError
+from batik_waves.errors import BatikWavesError, BatikWavesWarning, RecordingError, RenderError
 from batik_waves.job import check_options, parse_window, sha256
-from batik_waves.errors import BatikWavesWarning
 
 SIZE = 128
 

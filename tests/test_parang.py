@@ -11,9 +11,8 @@ import shapely
 from shapely import affinity
 from shapely.geometry import LineString, Point, box
 
-from batik_waves.errors import MotifError
+from batik_waves.errors import BatikWavesWarning, MotifError
 from batik_waves.motifs.parang import ParangParams, parang, parang_cloth
-from batik_waves.errors import BatikWavesWarning
 
 parang_mod = importlib.import_module("batik_waves.motifs.parang")
 

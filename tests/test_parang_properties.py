@@ -9,10 +9,9 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from batik_waves.errors import MotifError
+from batik_waves.errors import BatikWavesWarning, MotifError
 from batik_waves.motifs.parang import ParangParams, parang
 from batik_waves.motifs.pattern import REPEATS
-from batik_waves.errors import BatikWavesWarning
 
 
 def _value(spec):

@@ -29,8 +29,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..errors import RecordingError
-from ..errors import warn
+from ..errors import RecordingError, warn
 from .envelopes import DEFAULT_BANDS, Envelopes
 
 __all__ = [

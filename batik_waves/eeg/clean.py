@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import RecordingError
-from ..errors import warn
+from ..errors import RecordingError, warn
 
 __all__ = ["CleaningPlan", "clean", "describe", "fill_nans", "plan_cleaning"]
 

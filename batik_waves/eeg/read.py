@@ -30,8 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import RecordingError
-from ..errors import BatikWavesWarning, warn
+from ..errors import BatikWavesWarning, RecordingError, warn
 
 __all__ = ["SUPPORTED_EXTENSIONS", "infer_channel_types", "read_recording"]
 

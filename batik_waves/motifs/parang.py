@@ -59,8 +59,7 @@ from shapely.geometry import MultiLineString, MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
-from ..errors import MotifError
-from ..errors import warn
+from ..errors import MotifError, warn
 from ._params import MotifParams, param
 from .isen import FILLERS, MIN_MARK_PX, fill, replicate
 from .palette import PALETTES, Palette, mix
