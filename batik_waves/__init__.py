@@ -1,7 +1,7 @@
 """batik_waves: a generative art engine that turns brainwaves into Javanese batik.
 
-The road every user walks: recording → clean signal → band envelopes → motif
-parameters → pattern geometry → output. Public names are imported lazily, so the
+The road every user walks: recording → clean signal → band envelopes → features over
+time → motif parameters over time (the timeline) → pattern geometry → output. Public names are imported lazily, so the
 command line starts fast and heavy dependencies load only when used.
 """
 
@@ -47,10 +47,15 @@ _API = {
     "PALETTES": "motifs.palette",
     "FILLERS": "motifs.isen",
     "ParangParams": "motifs.parang",
-    "render_recording": "job",
-    "load_mapping": "mapping",
-    "params_for": "mapping",
-    "render_video": "render.video",
+    "MOTIFS": "motifs.registry",
+    "render_recording": "jobs.still",
+    "remake": "jobs.still",
+    "render_video": "jobs.video",
+    "load_mapping": "mapping.rules",
+    "params_for": "mapping.rules",
+    "offline_track": "timeline",
+    "CausalTimeline": "timeline",
+    "Track": "timeline",
     "to_svg": "render.svg",
     "save_svg": "render.svg",
     "save_png": "render.png",

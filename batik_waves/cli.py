@@ -120,7 +120,7 @@ def _run_bands(args) -> int:
     else:
         recording = Path(args.recording)
     if args.plot:
-        from .plots import check_plot_path
+        from .report.plots import check_plot_path
 
         check_plot_path(args.plot, [recording])
     bands = parse_bands(args.bands) if args.bands else None
@@ -164,7 +164,7 @@ def _run_bands(args) -> int:
     else:
         print(_bands_table(recording, env, plan, summary))
     if args.plot:
-        from .plots import save_envelope_plot
+        from .report.plots import save_envelope_plot
 
         title = f"{recording.name} · {_hms(env.duration)} · {len(env.ch_names)} EEG channels"
         save_envelope_plot(env, args.plot, title=title)
@@ -210,10 +210,12 @@ def _bands_table(recording, env, plan, summary) -> str:
 
 
 def _add_render(sub) -> None:
+    from .jobs.options import add_arguments
+
     p = sub.add_parser(
         "render",
         help="render batik (tile, cloth, sheet) from a recording",
-        description="Render kawung and parang batik from an EEG recording. Per motif:\n"
+        description="Render batik from an EEG recording. Per motif:\n"
         "  <stem>-<motif>.svg/.png        a seamless tile (print DPI in the PNG)\n"
         "  <stem>-<motif>-cloth.svg/.png  a long cloth, the recording's time running down\n"
         "and <stem>-sheet.png (a contact sheet) and <stem>.json (a record that remakes them).",
@@ -223,68 +225,25 @@ def _add_render(sub) -> None:
     )
     p.add_argument("recordings", nargs="*", help="EEG recordings (default: the bundled sample)")
     p.add_argument(
-        "-m",
-        "--motif",
-        choices=("kawung", "parang", "all"),
-        default="all",
-        help="which motif to render (default: all)",
-    )
-    p.add_argument(
         "-o", "--out", metavar="DIR", help="output folder (default: ./batik-out/<recording stem>/)"
     )
-    p.add_argument("--variant", metavar="NAME", help="a named variant: picis, barong, ...")
-    p.add_argument(
-        "--palette",
-        metavar="NAME|#hex,...",
-        help="colourway name or hex colours ground,ink,fill,... (default: the mapping's choice)",
-    )
-    size = p.add_mutually_exclusive_group()
-    size.add_argument("--size", type=int, metavar="PX", help="tile side in pixels (default 2048)")
-    size.add_argument(
-        "--cm", type=float, metavar="CM", help="tile side in cm at --dpi (e.g. --dpi 300 --cm 20)"
-    )
-    p.add_argument("--dpi", type=float, metavar="N", help="print DPI in the PNGs (default 300)")
-    p.add_argument(
-        "--repeat",
-        choices=("block", "half-drop", "half-brick"),
-        help="how tiles are laid (default: the motif's own)",
-    )
-    p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the maker's hand")
-    p.add_argument(
-        "--mapping",
-        metavar="FILE.toml|NAME",
-        help="mapping file or preset: default, calm, vivid, classic",
-    )
-    p.add_argument(
-        "--window", metavar="START:END", help="render only this stretch (seconds, e.g. 30:90)"
-    )
-    p.add_argument("--transparent", action="store_true", help="leave the ground transparent")
-    p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    add_arguments(p, "render")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary")
     p.set_defaults(func=_run_render)
 
 
 def _run_render(args) -> int:
-    from .job import _stem, check_options, render_recording
+    from .jobs._common import stem
+    from .jobs.options import given, resolve
+    from .jobs.still import render_recording
 
-    options = dict(
-        motif=args.motif,
-        variant=args.variant,
-        palette=args.palette,
-        size=args.size,
-        dpi=args.dpi,
-        cm=args.cm,
-        repeat=args.repeat,
-        seed=args.seed,
-        mapping=args.mapping,
-        window=args.window,
-        transparent=args.transparent,
-    )
-    check_options(**options)  # a bad option fails before anything is read
+    options = given(args, "render")
+    resolve("render", options)  # a bad option fails before anything is read
     recordings = list(args.recordings) or [None]
     if args.out is not None and len(recordings) > 1:
         stems: dict[str, str] = {}
         for rec in recordings:
-            other = stems.setdefault(_stem(rec), rec)
+            other = stems.setdefault(stem(rec), rec)
             if other != rec:
                 raise BatikWavesError(
                     f"{rec}: has the same name as {other}, and both would write into {args.out}; "
@@ -318,6 +277,8 @@ def _run_render(args) -> int:
 
 
 def _add_video(sub) -> None:
+    from .jobs.options import add_arguments
+
     p = sub.add_parser(
         "video",
         help="render a video whose motion follows the recording",
@@ -338,41 +299,7 @@ def _add_video(sub) -> None:
     )
     p.add_argument("recording", help="EEG recording (batik-waves sample prints the bundled one)")
     p.add_argument("-o", "--out", required=True, help="output file, folder or name_%%06d.png")
-    p.add_argument(
-        "--format",
-        metavar="{mp4,prores,qtrle,webm,png}",
-        help="override the format chosen by OUT's extension (qtrle: QuickTime Animation)",
-    )
-    p.add_argument(
-        "--fps",
-        default="30",
-        help="24, 25, 30, 60, 23.976, 29.97 or 59.94 (kept as exact ratios; default 30)",
-    )
-    p.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT (default 1920x1080)")
-    p.add_argument("-m", "--motif", default="kawung", help="kawung or parang (default kawung)")
-    p.add_argument("--variant", help="a named variant of the motif (e.g. picis, barong)")
-    p.add_argument("--palette", help="a colourway name or #hex,#hex,... (default: the mapping's)")
-    p.add_argument("--mapping", help="a mapping preset name or TOML file")
-    p.add_argument("--seed", type=int, default=0, help="seed of the maker's hand (default 0)")
-    p.add_argument("--window", help="START:END seconds of the recording to show")
-    p.add_argument("--transparent", action="store_true", help="no ground: alpha (not for .mp4)")
-    p.add_argument("--timecode", help="start timecode HH:MM:SS:FF (.mov, .mp4)")
-    p.add_argument(
-        "--smoothing",
-        type=float,
-        default=1.0,
-        metavar="SECONDS",
-        help="seconds of smoothing: longer breathes slower (default 1)",
-    )
-    p.add_argument(
-        "--drift",
-        type=float,
-        default=0.0,
-        metavar="TILES_PER_MIN",
-        help="slow pan of the cloth, tiles per minute (default 0)",
-    )
-    p.add_argument("--resume", action="store_true", help="continue an interrupted PNG sequence")
-    p.add_argument("--workers", type=int, default=2, help="processes drawing the cloth (default 2)")
+    add_arguments(p, "video")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run_video)
 
@@ -380,7 +307,8 @@ def _add_video(sub) -> None:
 def _run_video(args) -> int:
     import signal
 
-    from .render.video import render_video
+    from .jobs.options import given
+    from .jobs.video import render_video
 
     # A kill (SIGTERM) cleans up like Ctrl-C: ffmpeg stopped, no partial file left.
     def _terminate(signum, frame):
@@ -389,26 +317,7 @@ def _run_video(args) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         with progress_bar(0, desc="video", unit="frame", quiet=args.quiet) as progress:
-            render_video(
-                args.recording,
-                args.out,
-                format=args.format,
-                fps=args.fps,
-                size=args.size,
-                motif=args.motif,
-                variant=args.variant,
-                palette=args.palette,
-                mapping=args.mapping,
-                seed=args.seed,
-                window=args.window,
-                transparent=args.transparent,
-                timecode=args.timecode,
-                smoothing=args.smoothing,
-                drift=args.drift,
-                resume=args.resume,
-                progress=progress,
-                workers=args.workers,
-            )
+            render_video(args.recording, args.out, progress=progress, **given(args, "video"))
     finally:
         signal.signal(signal.SIGTERM, previous)
     if not args.quiet:
@@ -431,10 +340,6 @@ def _run_sample(args) -> int:
 
     print(sample_path())
     return 0
-
-
-def _not_built(args) -> int:
-    raise BatikWavesError(f"{args.command}: this command is not built yet")
 
 
 COMMANDS = (_add_bands, _add_render, _add_video, _add_sample)

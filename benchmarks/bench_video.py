@@ -32,8 +32,9 @@ import numpy as np
 
 from batik_waves.eeg.bands import envelopes_from_file
 from batik_waves.eeg.simulate import sample_path
-from batik_waves.render import video as V
-from batik_waves.render._ffmpeg import ffmpeg_exe, probe
+from batik_waves.jobs import video as V
+from batik_waves.render import encode as E
+from batik_waves.render.encode import ffmpeg_exe, probe
 
 
 def machine() -> str:

@@ -33,7 +33,7 @@ from batik_waves.mapping import (
 )
 from batik_waves.motifs.kawung import kawung
 from batik_waves.motifs.parang import parang
-from batik_waves.sheet import tiles_sheet
+from batik_waves.report.sheet import tiles_sheet
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "eeg"

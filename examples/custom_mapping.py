@@ -2,7 +2,7 @@
 
     python examples/custom_mapping.py [OUT_DIR] [RECORDING]
 
-The default mapping (``batik_waves/mappings/default.toml``) is written for artists to
+The default mapping (``batik_waves/mapping/presets/default.toml``) is written for artists to
 copy: each ``[[rule]]`` says which brain feature drives which motif parameter, over
 which range. Here we copy it, make parang's bands follow theta instead of alpha, and
 force a Pekalongan colourway for every state of mind.
@@ -19,7 +19,7 @@ from batik_waves import render_recording
 
 def main(out: Path, recording: str | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    text = (resources.files("batik_waves") / "mappings" / "default.toml").read_text("utf-8")
+    text = (resources.files("batik_waves.mapping") / "presets" / "default.toml").read_text("utf-8")
     text = text.replace('name = "default"', 'name = "my-theta"', 1)
     # the same colourway whatever the state of mind
     text = text.replace(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import io
+import json
 import math
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 import shapely
+from PIL import Image
 from shapely.affinity import rotate, scale, translate
 from shapely.geometry import LineString, MultiLineString, Point, box
 
@@ -19,6 +22,7 @@ __all__ = [
     "MOTIF_VARIANTS",
     "assert_images_close",
     "assert_seamless",
+    "check_outputs",
     "dense_scene",
     "load_png",
     "mean_abs_diff",
@@ -296,3 +300,45 @@ def seam_excess(pattern: Pattern, render) -> float:
     col = abs(np.abs(m[:, w] - m[:, w - 1]).mean() - np.abs(b[:, w // 2] - b[:, w // 2 - 1]).mean())
     row = abs(np.abs(m[h] - m[h - 1]).mean() - np.abs(b[h // 2] - b[h // 2 - 1]).mean())
     return float(max(col, row))
+
+
+# ------------------------------------------------------------------ jobs
+
+
+def check_outputs(paths: list, folder, stem: str, motifs, size: int, dpi=300.0):
+    """Every output present, PNGs of the right size and DPI, SVGs valid, JSON complete."""
+    names = sorted(p.name for p in paths)
+    expected = [f"{stem}.json", f"{stem}-sheet.png"]
+    for m in motifs:
+        expected += [f"{stem}-{m}.{e}" for e in ("svg", "png")]
+        expected += [f"{stem}-{m}-cloth.{e}" for e in ("svg", "png")]
+    assert names == sorted(expected)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(expected)  # nothing stray
+    for m in motifs:
+        with Image.open(folder / f"{stem}-{m}.png") as im:
+            assert im.size == (size, size)
+            assert im.info["dpi"] == pytest.approx((dpi, dpi), abs=0.05)
+            px = np.asarray(im.convert("RGB"), dtype=float)
+            assert px.std() > 5  # a motif, not a flat colour
+        with Image.open(folder / f"{stem}-{m}-cloth.png") as im:
+            w, h = im.size
+            assert 2.4 < h / w < 2.6
+        for suffix in ("", "-cloth"):
+            root = ET.parse(folder / f"{stem}-{m}{suffix}.svg").getroot()
+            assert root.tag.endswith("svg")
+            assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 0
+    with Image.open(folder / f"{stem}-sheet.png") as im:
+        sheet = np.asarray(im.convert("L"), dtype=float)
+        assert min(im.size) > 500 and sheet.std() > 10
+    record = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
+    for key in ("source", "options", "mapping", "summary", "features", "outputs", "versions"):
+        assert key in record, key
+    assert len(record["source"]["sha256"]) == 64
+    files = {o["file"] for o in record["outputs"]}
+    assert files == set(expected) - {f"{stem}.json"}
+    for o in record["outputs"]:
+        if o["kind"] == "tile":
+            assert o["params"] and o["palette"]["ink"].startswith("#")
+        if o["kind"] == "cloth":
+            assert len(o["params_along"]) >= 2
+    return record

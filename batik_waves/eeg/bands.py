@@ -112,7 +112,7 @@ def check_bands(
             if hi >= nyq:
                 warn(
                     f"band {name!r} ({lo:g}-{hi:g} Hz) reaches the Nyquist frequency "
-                    f"({nyq:g} Hz at {sfreq:g} Hz sampling): left out"
+                    f"({nyq:g} Hz at {sfreq:g} Hz sampling): left out; what reads it takes a neutral value"
                 )
                 del out[name]
         if not out:
@@ -564,7 +564,12 @@ def envelopes_from_file(
 
     raw = read_recording(path, preload=False)
     name = str(path)
+    sfreq = float(raw.info["sfreq"])
+    checked = check_bands(bands, sfreq)
+    cut: tuple[float, float] | None = None
     if window is not None:
+        # Filter with a margin of signal around the window, then cut: the window's
+        # envelopes are those of the whole recording there, whoever asks for them.
         tmin, tmax = window
         dur = raw.times[-1]
         tmin = 0.0 if tmin is None else float(tmin)
@@ -573,15 +578,19 @@ def envelopes_from_file(
             raise RecordingError(
                 f"{name}: invalid window {window[0]}:{window[1]} s for a recording of {dur:.6g} s"
             )
-        raw.crop(tmin, tmax, include_tmax=False)
-        t0 = tmin
+        margin = max(len(_fir(sfreq, lo, hi)) for lo, hi in checked.values()) / sfreq
+        # the margin starts on the envelopes' own grid, so the window's samples fall
+        # where the whole recording's would
+        lo_m = max(0.0, math.floor((tmin - margin) * float(rate)) / float(rate))
+        hi_m = min(dur, tmax + margin)
+        raw.crop(lo_m, hi_m, include_tmax=False)
+        t0 = lo_m
+        cut = (tmin, tmax)
     else:
         t0 = 0.0
     plan_ = plan_cleaning(raw, line_freq=line_freq)
     good = list(plan_.ch_names)
     idx = [raw.ch_names.index(c) for c in good]
-    sfreq = float(raw.info["sfreq"])
-    checked = check_bands(bands, sfreq)
     rate = float(rate)
     if max_values is not None:
         per_second = len(checked) * len(idx) * len(raw.times) / sfreq
@@ -614,6 +623,8 @@ def envelopes_from_file(
         return x
 
     env = _run(plan, read, good, progress=progress, name=name, t0=t0)
+    if cut is not None:
+        env = env.window(*cut)
     if filled:
         warn(
             f"{name}: filled {sum(filled.values())} NaN sample(s) by linear interpolation "

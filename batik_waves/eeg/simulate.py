@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._files import atomic_path
+from .._io import atomic_path
 from ..errors import RecordingError
 
 __all__ = [

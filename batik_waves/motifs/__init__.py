@@ -1,32 +1,50 @@
-"""Motif generators (kawung, parang) and what they share: Pattern, fillers, palettes."""
+"""Motif generators and what they share: the registry, Pattern, fillers, palettes.
+
+Names are imported lazily, so importing the palette or the registry (to check an
+option) does not import shapely.
+"""
 
 from __future__ import annotations
 
-from .isen import FILLERS, fill
-from .kawung import KawungParams, kawung, kawung_cloth
-from .palette import PALETTES, Palette, make_palette
-from .parang import DIRECTIONS, ParangParams, parang, parang_cloth
-from .pattern import REPEATS, Layer, Pattern, lattice_vectors, wrap_on_torus
-from .texture import crackle, wobble
+import importlib
 
-__all__ = [
-    "DIRECTIONS",
-    "FILLERS",
-    "PALETTES",
-    "REPEATS",
-    "KawungParams",
-    "Layer",
-    "Palette",
-    "ParangParams",
-    "Pattern",
-    "crackle",
-    "fill",
-    "kawung",
-    "kawung_cloth",
-    "lattice_vectors",
-    "make_palette",
-    "parang",
-    "parang_cloth",
-    "wobble",
-    "wrap_on_torus",
-]
+_API = {
+    "MOTIFS": "registry",
+    "MotifEntry": "registry",
+    "DIRECTIONS": "parang",
+    "FILLERS": "isen",
+    "PALETTES": "palette",
+    "REPEATS": "pattern",
+    "KawungParams": "kawung",
+    "Layer": "pattern",
+    "MotifParams": "_params",
+    "Palette": "palette",
+    "ParangParams": "parang",
+    "Pattern": "pattern",
+    "crackle": "texture",
+    "fill": "isen",
+    "kawung": "kawung",
+    "kawung_cloth": "kawung",
+    "lattice_vectors": "pattern",
+    "make_palette": "palette",
+    "parang": "parang",
+    "parang_cloth": "parang",
+    "wobble": "texture",
+    "wrap_on_torus": "pattern",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str):
+    try:
+        module = _API[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

@@ -25,7 +25,10 @@ from typing import Any, ClassVar
 
 from ..errors import MotifError
 
-__all__ = ["ROLES", "MotifParams", "Spec", "param"]
+__all__ = ["REPEATS", "ROLES", "MotifParams", "Spec", "param"]
+
+#: How tiles are laid: block, half-drop (columns shifted by half), half-brick (rows).
+REPEATS: tuple[str, ...] = ("block", "half-drop", "half-brick")
 
 #: How a parameter behaves over time (see :class:`Spec`).
 ROLES = ("continuous", "structural", "steady")

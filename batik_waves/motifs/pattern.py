@@ -22,6 +22,7 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import MotifError
+from ._params import REPEATS as _REPEATS
 
 __all__ = [
     "REPEATS",
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 #: Repeat kinds: how tiles are laid next to each other.
-REPEATS: tuple[str, ...] = ("block", "half-drop", "half-brick")
+REPEATS = _REPEATS
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 
@@ -201,6 +202,10 @@ class Pattern:
     layers: tuple[Layer, ...]
     repeat: str = "block"
     metadata: Mapping[str, str] = field(default_factory=dict)
+    # What renderers derive from the pattern (flattened paths for a rectangle), kept
+    # with it so a pattern drawn again (a pan, a second frame) is not flattened again,
+    # and gone with it. Bounded by the renderers (a few entries).
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("width", "height"):
@@ -224,6 +229,16 @@ class Pattern:
 
     @property
     def size(self) -> tuple[int, int]:
+        return self.width, self.height
+
+    @property
+    def cell_size(self) -> tuple[int, int]:
+        """The smallest axis-aligned rectangle that repeats the pattern by plain tiling:
+        one tile, or two for half-drop (side by side) and half-brick (stacked)."""
+        if self.repeat == "half-drop":
+            return 2 * self.width, self.height
+        if self.repeat == "half-brick":
+            return self.width, 2 * self.height
         return self.width, self.height
 
     @property

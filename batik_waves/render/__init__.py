@@ -1,22 +1,42 @@
-"""Renderers: Pattern → SVG, PNG, raw frames, video.
+"""Renderers: Patterns and frames in, files and pixels out.
 
-- :func:`to_svg`, :func:`write_svg`, :func:`save_svg`: layered SVG (Inkscape layers).
-- :func:`save_png`: PNG stills through CairoSVG (exact size, DPI, seamless).
-- :func:`rasterize`, :func:`to_image`: fast RGBA frames drawn directly with cairo.
+- :mod:`.svg`: :func:`to_svg`, :func:`write_svg`, :func:`save_svg`: layered SVG;
+- :mod:`.png`: :func:`save_png`: PNG stills through CairoSVG (exact size, DPI);
+- :mod:`.raster`: :func:`rasterize`, :func:`to_image`: fast RGBA frames with cairo;
+- :mod:`.frames`: compositing frames from repeat cells (cross-fade, drift, fill,
+  Y'CbCr planes);
+- :mod:`.encode`: ffmpeg, output naming, frame rates, sizes, timecodes, sequences.
+
+render sees only :class:`~batik_waves.motifs.pattern.Pattern`, palettes and arrays:
+it knows nothing of recordings, mappings or jobs. Names are imported lazily.
 """
 
 from __future__ import annotations
 
-from .png import render_png_array, save_png
-from .raster import rasterize, to_image
-from .svg import save_svg, to_svg, write_svg
+import importlib
 
-__all__ = [
-    "rasterize",
-    "render_png_array",
-    "save_png",
-    "save_svg",
-    "to_image",
-    "to_svg",
-    "write_svg",
-]
+_API = {
+    "rasterize": "raster",
+    "to_image": "raster",
+    "render_png_array": "png",
+    "save_png": "png",
+    "save_svg": "svg",
+    "to_svg": "svg",
+    "write_svg": "svg",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str):
+    try:
+        module = _API[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

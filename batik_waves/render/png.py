@@ -3,7 +3,7 @@
 The PNG has exactly the size asked for, carries its DPI (``pHYs``) when asked, is
 RGBA when the ground is transparent (RGB otherwise, as print shops want), and has no
 hairline seams: shapes near a tile edge are drawn again from the neighbouring tiles
-(see :mod:`batik_waves.render._ink`), and repeats are written out in full instead of
+(see :mod:`batik_waves.render.paths`), and repeats are written out in full instead of
 as ``<pattern>``, which CairoSVG would rasterise at user-space resolution.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._files import atomic_path
+from .._io import atomic_path
 from ..errors import RenderError
 from ..motifs.pattern import Pattern
 from .raster import MAX_SIZE, _check_size, _surface_view, unpremultiply

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import RenderError
 from ..motifs.pattern import Pattern
-from ._ink import LayerInk, Paths, cell_size, ink, split_color
+from .paths import LayerInk, Paths, ink, split_color
 
 __all__ = ["MAX_SIZE", "rasterize", "to_image", "unpremultiply"]
 
@@ -185,28 +185,28 @@ def _paint_ground(ctx, background: str | None) -> None:
     ctx.set_operator(cairo.OPERATOR_OVER)
 
 
-_INK_CACHE: dict = {}
-_INK_LOCK = threading.Lock()
+#: Flattened rectangles kept per pattern (a pan over one pattern reuses them).
+_INK_MEMO = 4
 
 
 def _cached_ink(pattern: Pattern, rect) -> list[LayerInk]:
-    """ink() of the most recent few (pattern, rect) pairs: panning redraws nothing new."""
-    key = (id(pattern), rect)
-    with _INK_LOCK:
-        hit = _INK_CACHE.get(key)
-        if hit is not None and hit[0] is pattern:
-            return hit[1]
+    """ink() of the pattern's most recent few rectangles: panning redraws nothing new."""
+    memo = pattern.memo
+    key = ("raster-ink", rect)
+    hit = memo.get(key)
+    if hit is not None:
+        return hit
     value = ink(pattern, rect, oriented=False)
-    with _INK_LOCK:
-        if len(_INK_CACHE) >= 4:
-            _INK_CACHE.pop(next(iter(_INK_CACHE)))
-        _INK_CACHE[key] = (pattern, value)
+    inks = [k for k in memo if k[0] == "raster-ink"]
+    if len(inks) >= _INK_MEMO:
+        memo.pop(inks[0], None)
+    memo[key] = value
     return value
 
 
 def _cell(pattern: Pattern, pw: int, ph: int, antialias):
     """The repeat cell drawn at pw × ph px (kept while the same pattern pans)."""
-    cw, ch = cell_size(pattern)
+    cw, ch = pattern.cell_size
     sx, sy = pw / cw, ph / ch  # whole-pixel cell: the scale may differ by < 1 px per cell
     key = getattr(_local, "cell_key", None)
     surfaces = getattr(_local, "surfaces", {})
@@ -365,7 +365,7 @@ def rasterize(
                 f"Invalid value for the 'offset' parameter: expected two finite numbers "
                 f"(tile pixels), but got {offset!r} instead."
             )
-        cw, ch = cell_size(pattern)
+        cw, ch = pattern.cell_size
         ox, oy = ox % cw, oy % ch  # the cloth repeats every cell
         pw, ph = max(1, round(cw * scale)), max(1, round(ch * scale))
         if pw * ph > 2 * width * height:

@@ -30,10 +30,10 @@ from typing import TextIO
 
 import numpy as np
 
-from .._files import atomic_path
+from .._io import atomic_path
 from ..errors import RenderError
 from ..motifs.pattern import Pattern
-from ._ink import LayerInk, Paths, cell_size, ink, split_color
+from .paths import LayerInk, Paths, ink, split_color
 
 __all__ = ["check_repeat", "path_data", "save_svg", "to_svg", "write_svg"]
 
@@ -74,7 +74,7 @@ def path_data(paths: Paths) -> str:
     """SVG path data: ``M x y L x y x y … Z`` per path (closed paths end with Z).
 
     >>> import numpy as np
-    >>> from batik_waves.render._ink import Paths
+    >>> from batik_waves.render.paths import Paths
     >>> sq = np.array([[0, 0], [10, 0], [10, 10.125], [0, 0]], float)
     >>> path_data(Paths(sq, np.array([0, 4]), np.array([True])))
     'M0 0L10 0 10 10.12Z'
@@ -213,7 +213,7 @@ def write_svg(
     cw, ch = W * nx, H * ny
     repeating = (nx, ny) != (1, 1) and not flatten
     if repeating:
-        pw, ph = cell_size(pattern)
+        pw, ph = pattern.cell_size
         rect = (0.0, 0.0, float(pw), float(ph))
     else:
         rect = (0.0, 0.0, float(cw), float(ch))

@@ -138,7 +138,7 @@ def test_plot_envelopes_into_given_axes():
     from matplotlib.figure import Figure
 
     from batik_waves.eeg.envelopes import Envelopes
-    from batik_waves.plots import plot_envelopes
+    from batik_waves.report.plots import plot_envelopes
 
     rng = np.random.default_rng(1)
     env = Envelopes.from_arrays(

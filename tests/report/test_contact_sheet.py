@@ -18,7 +18,6 @@ from conftest import shared_file
 from PIL import Image
 
 from batik_waves.mapping import (
-    MOTIFS,
     features,
     load_mapping,
     palette_from_features,
@@ -27,7 +26,8 @@ from batik_waves.mapping import (
     params_from_features,
     presets,
 )
-from batik_waves.sheet import format_duration, tiles_sheet
+from batik_waves.motifs.registry import MOTIFS
+from batik_waves.report.sheet import format_duration, tiles_sheet
 
 RECORDINGS = {
     "rest, eyes closed": "physionet_eegmat/Subject00_1.edf",

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import atomic_path
-from .eeg.envelopes import Envelopes
-from .errors import RenderError
+from .._io import atomic_path
+from ..eeg.envelopes import Envelopes
+from ..errors import RenderError
 
 __all__ = ["REGION_COLORS", "plot_envelopes", "save_envelope_plot"]
 
@@ -245,7 +245,7 @@ def save_envelope_plot(
 
 def check_plot_path(path: str | os.PathLike, inputs: Sequence[str | os.PathLike] = ()) -> None:
     """Raise :class:`RenderError` unless *path* has a plot suffix and is not an input."""
-    from ._files import check_not_input
+    from .._io import check_not_input
 
     path = Path(path)
     check_not_input(path, inputs)

@@ -14,7 +14,7 @@ from batik_waves.eeg.read import read_recording
 from batik_waves.eeg.simulate import SAMPLES, TEN_TWENTY, sample_path, simulate_eeg
 from batik_waves.errors import RecordingError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = ROOT / "sample_recordings"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED_EEG, shared_file
-from test_job import check_outputs
+from utils import check_outputs
 
 from batik_waves.cli import main
 from batik_waves.eeg.read import SUPPORTED_EXTENSIONS

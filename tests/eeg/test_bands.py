@@ -266,8 +266,17 @@ def test_envelopes_from_file_window_and_errors(tmp_path):
     assert env.duration == pytest.approx(30.0, abs=1 / 64)
     with pytest.raises(RecordingError, match="invalid window"):
         envelopes_from_file(path, window=(50, 20))
+    # a window is filtered with a margin of signal around it, then cut: its envelopes
+    # are the whole recording's there (not those of a recording that starts there)
+    whole = envelopes_from_file(path, line_freq=None).window(10, 40)
+    assert whole.times[0] == env.times[0] and whole.n_times == env.n_times
+    assert np.abs(env.data - whole.data).max() < 1e-2 * np.abs(whole.data).max()
+    short = envelopes_from_file(path, window=(0, 2), line_freq=None)
+    assert short.duration == pytest.approx(2.0, abs=1 / 64)
+    tiny = tmp_path / "tiny.edf"
+    _write_edf(tiny, x[:, : 256 * 2], 256.0, names)
     with pytest.raises(RecordingError, match="too short: 2 s, the delta band"):
-        envelopes_from_file(path, window=(0, 2))
+        envelopes_from_file(tiny)
 
 
 def test_envelopes_from_file_fills_a_nan_stretch_with_a_warning(tmp_path):

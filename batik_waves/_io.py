@@ -1,20 +1,50 @@
-"""Writing outputs safely: a temporary name beside the target, then an atomic rename.
+"""Writing outputs safely, and what a record says about them.
 
-An interrupted run never leaves a half-written file under the final name, and an
-input file is never overwritten.
+- Outputs go to a temporary name beside the target and are renamed into place
+  (:func:`atomic_path`, :func:`write_text`): an interrupted run never leaves a
+  half-written file under the final name.
+- An input file is never overwritten (:func:`check_not_input`).
+- Provenance: :func:`sha256` of a source, :func:`versions` of the packages that made
+  an output, :func:`json_ready` values for a JSON record.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import math
 import os
+import platform
 import tempfile
 from collections.abc import Iterable, Iterator
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from .errors import RenderError
 
-__all__ = ["atomic_path", "check_not_input", "write_bytes", "write_text"]
+__all__ = [
+    "atomic_path",
+    "check_not_input",
+    "json_ready",
+    "sha256",
+    "versions",
+    "write_bytes",
+    "write_text",
+]
+
+#: The packages whose versions a record lists.
+_RECORDED = (
+    "batik-waves",
+    "numpy",
+    "scipy",
+    "mne",
+    "shapely",
+    "cairosvg",
+    "cairocffi",
+    "matplotlib",
+    "pillow",
+)
 
 
 def check_not_input(target: str | os.PathLike, inputs: Iterable[str | os.PathLike]) -> None:
@@ -79,3 +109,43 @@ def write_bytes(target: str | os.PathLike, data: bytes) -> Path:
 def write_text(target: str | os.PathLike, text: str) -> Path:
     """Write UTF-8 *text* to *target* atomically and return the path."""
     return write_bytes(target, text.encode("utf-8"))
+
+
+def sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file (or of every file in a folder recording, in name order), hex."""
+    h = hashlib.sha256()
+    p = Path(path)
+    files = sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p]
+    for f in files:
+        if p.is_dir():
+            h.update(str(f.relative_to(p)).encode("utf-8") + b"\0")
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def versions() -> dict[str, str]:
+    """Python's and the recorded packages' versions."""
+    out = {"python": platform.python_version()}
+    for dist in _RECORDED:
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def json_ready(value: Any) -> Any:
+    """*value* with numpy scalars as Python ones, floats rounded to 10 digits and
+    non-finite floats as None, recursively."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    item = getattr(value, "item", None)
+    if item is not None and type(value).__module__ == "numpy":
+        value = item()
+    if isinstance(value, float):
+        return round(value, 10) if math.isfinite(value) else None
+    return value

@@ -9,7 +9,7 @@ people at rest make kin cloths and one person at rest and at work does not.
 
 A :class:`Mapping` turns features into motif parameters with two kinds of rule, both
 written in a TOML file that an artist can copy and edit (see
-``batik_waves/mappings/default.toml``):
+``batik_waves/mapping/presets/default.toml``):
 
 - a **rule** maps one feature over its expected range (``from``) onto one numeric
   parameter over an output range (``to``) along a curve (``linear``, ``smoothstep``,
@@ -22,7 +22,6 @@ written in a TOML file that an artist can copy and edit (see
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import math
 import tomllib
@@ -35,19 +34,18 @@ from typing import Any
 
 import numpy as np
 
-from .eeg.envelopes import REGIONS, BandSummary, Envelopes, _moving_average
-from .errors import MappingError, MotifError
+from .._check import allowed_text
+from ..eeg.envelopes import BandSummary, Envelopes
+from ..errors import MappingError, MotifError
+from ..motifs import registry
+from ..motifs.palette import palette as make_palette
+from .extract import FEATURES, features
 
 __all__ = [
     "CURVES",
-    "FEATURES",
-    "MOTIFS",
     "Choice",
     "Mapping",
-    "MappingError",
     "Rule",
-    "features",
-    "features_series",
     "load_mapping",
     "palette_from_features",
     "param_distance",
@@ -56,189 +54,6 @@ __all__ = [
     "params_from_features",
     "presets",
 ]
-
-#: The motifs a mapping can drive, and the module holding each one's params class.
-MOTIFS: dict[str, tuple[str, str]] = {
-    "kawung": ("batik_waves.motifs.kawung", "KawungParams"),
-    "parang": ("batik_waves.motifs.parang", "ParangParams"),
-}
-
-_BANDS = ("delta", "theta", "alpha", "beta", "gamma")
-
-
-def _feature_docs() -> dict[str, str]:
-    docs = {
-        "delta": "delta's share of the power (0–1); deep, slow waves, also eye movements",
-        "theta": "theta's share of the power (0–1); drowsy, inward, memory",
-        "alpha": "alpha's share of the power (0–1); relaxed wakefulness, eyes closed",
-        "beta": "beta's share of the power (0–1); alert, focused, thinking hard",
-        "gamma": "gamma's share of the power (0–1); fast activity, also muscle tension",
-        "slow": "delta + theta share",
-        "fast": "beta + gamma share",
-        "alpha_beta": "alpha / beta power ratio (above 1: more relaxed than busy)",
-        "theta_beta": "theta / beta power ratio",
-        "posterior_alpha": "alpha's share at the back of the head (occipital, else parietal, "
-        "else the whole head): the eyes-closed rhythm",
-        "variability": "how much the composition moves over time: root-mean-square "
-        "distance of the 1 s composition from its mean (0 for a single summary)",
-    }
-    for region in REGIONS:
-        for band in _BANDS:
-            docs[f"{region}_{band}"] = (
-                f"{band}'s share of the power over {region} channels (the whole head "
-                f"when the recording has no {region} channel)"
-            )
-    return docs
-
-
-#: Every feature name a mapping may use -> what it measures.
-FEATURES: dict[str, str] = _feature_docs()
-
-
-# ------------------------------------------------------------------------ features
-def _posterior(regions: MappingABC[str, Any], whole: float, pick: Callable[[Any], float]) -> float:
-    for region in ("occipital", "parietal"):
-        if region in regions:
-            return pick(regions[region])
-    return whole
-
-
-def _derived(shares: MappingABC[str, Any]) -> dict[str, Any]:
-    """Ratios and sums from band shares (floats or arrays)."""
-    eps = 1e-6
-    out: dict[str, Any] = {}
-    out["slow"] = shares["delta"] + shares["theta"]
-    out["fast"] = shares["beta"] + shares["gamma"]
-    out["alpha_beta"] = shares["alpha"] / (shares["beta"] + eps)
-    out["theta_beta"] = shares["theta"] / (shares["beta"] + eps)
-    return out
-
-
-def _band_shares(bands: Sequence[str], values: MappingABC[str, Any]) -> dict[str, Any]:
-    missing = [b for b in _BANDS if b not in bands]
-    if missing:
-        raise MappingError(
-            f"the mapping needs the bands {', '.join(_BANDS)}, but the envelopes lack "
-            f"{', '.join(missing)} (a band above the recording's Nyquist frequency is dropped)"
-        )
-    return {b: values[b] for b in _BANDS}
-
-
-def _variability(env: Envelopes) -> float:
-    comp = env.composition(smooth=1.0)[:, env._core()]
-    if comp.shape[1] < 2:
-        return 0.0
-    dev = comp - comp.mean(axis=1, keepdims=True)
-    return float(np.sqrt((dev * dev).sum(axis=0).mean()))
-
-
-def features(source: Envelopes | BandSummary) -> dict[str, float]:
-    """The mapping's features of a recording (or a window of one).
-
-    Parameters
-    ----------
-    source : Envelopes or BandSummary
-        Envelopes give every feature; a summary (a single moment) gives
-        ``variability`` 0.
-
-    Returns
-    -------
-    dict
-        Feature name -> value, one entry for every name in :data:`FEATURES`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from batik_waves.eeg.envelopes import Envelopes
-    >>> data = np.ones((5, 1, 640)) * np.array([1, 1, 2, 1, 0.5])[:, None, None]
-    >>> f = features(Envelopes.from_arrays(data, rate=64.0, ch_names=["O1"]))
-    >>> round(f["alpha"], 3), round(f["occipital_alpha"], 3), round(f["variability"], 6)
-    (0.552, 0.552, 0.0)
-    """
-    if isinstance(source, Envelopes):
-        summary = source.summary()
-        variability = _variability(source)
-    elif isinstance(source, BandSummary):
-        summary = source
-        variability = 0.0
-    else:
-        raise TypeError(f"expected Envelopes or BandSummary, got {type(source).__name__}")
-    shares = _band_shares(summary.bands, summary.relative)
-    out: dict[str, float] = dict(shares)
-    out.update(_derived(shares))
-    out["posterior_alpha"] = _posterior(
-        summary.regions, shares["alpha"], lambda per: per["alpha"]["relative"]
-    )
-    for region in REGIONS:
-        per = summary.regions.get(region)
-        for band in _BANDS:
-            out[f"{region}_{band}"] = per[band]["relative"] if per is not None else shares[band]
-    out["variability"] = variability
-    return {k: float(out[k]) for k in FEATURES}
-
-
-def _shares_over_time(power: np.ndarray, bands: Sequence[str]) -> dict[str, np.ndarray]:
-    """power: (n_bands, n_times) -> band -> share over time."""
-    total = power.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rel = np.where(total > 0, power / total, 1.0 / len(bands))
-    return _band_shares(bands, {b: rel[i] for i, b in enumerate(bands)})
-
-
-def features_series(
-    envelopes: Envelopes,
-    times: Sequence[float] | np.ndarray,
-    *,
-    smooth: float = 4.0,
-    variability_window: float = 10.0,
-) -> dict[str, np.ndarray]:
-    """The features at each of *times* (seconds), smoothed over *smooth* seconds.
-
-    What a long cloth or a video needs: the composition in a centred window of
-    *smooth* seconds around each time, so the motif moves with the recording but
-    does not twitch. ``variability`` is measured over *variability_window* seconds.
-    With a *smooth* longer than the recording, every value equals
-    :func:`features` of the whole recording (up to the filter edges it skips).
-
-    Returns
-    -------
-    dict
-        Feature name -> ndarray of ``len(times)`` values.
-    """
-    times = np.asarray(times, dtype=np.float64)
-    if smooth < 0 or not math.isfinite(smooth):
-        raise MappingError(f"smooth must be a non-negative number of seconds, got {smooth!r}")
-    rate = envelopes.rate
-    n = max(1, round(smooth * rate))
-    power = envelopes.power()  # (bands, channels, times)
-
-    def at_times(x: np.ndarray) -> np.ndarray:
-        return np.interp(times, envelopes.times, x)
-
-    def smoothed_shares(p: np.ndarray) -> dict[str, np.ndarray]:
-        return _shares_over_time(_moving_average(p, n), envelopes.bands)
-
-    whole = smoothed_shares(power.mean(axis=1))
-    out: dict[str, np.ndarray] = {b: at_times(v) for b, v in whole.items()}
-    out.update(_derived(out))
-    regions = envelopes.regions()
-    per_region = {r: smoothed_shares(power[:, idx, :].mean(axis=1)) for r, idx in regions.items()}
-    for region in REGIONS:
-        for band in _BANDS:
-            key = f"{region}_{band}"
-            out[key] = at_times(per_region[region][band]) if region in per_region else out[band]
-    out["posterior_alpha"] = _posterior(
-        per_region, out["alpha"], lambda per: at_times(per["alpha"])
-    )
-    # variability: RMS distance of the 1 s composition from its local mean
-    comp = envelopes.composition(smooth=1.0)
-    m = max(2, round(variability_window * rate))
-    mean = _moving_average(comp, m)
-    mean_sq = _moving_average(comp * comp, m)
-    var = np.sqrt(np.clip((mean_sq - mean * mean).sum(axis=0), 0.0, None))
-    out["variability"] = at_times(var)
-    return {k: np.asarray(out[k], dtype=np.float64) for k in FEATURES}
-
 
 # -------------------------------------------------------------------------- rules
 def _smoothstep(t: float) -> float:
@@ -255,7 +70,7 @@ CURVES: dict[str, Callable[[float], float]] = {
 
 
 def _allowed(values: Sequence[Any]) -> str:
-    return ", ".join(repr(v) for v in values)
+    return allowed_text(values)
 
 
 @dataclass(frozen=True)
@@ -287,6 +102,8 @@ class Rule:
     def position(self, x: float) -> float:
         """Where feature value *x* puts the parameter, 0 (start of output) to 1 (end)."""
         lo, hi = self.feature_range
+        if math.isnan(float(x)):  # a band the recording cannot hold: the neutral middle
+            x = (lo + hi) / 2.0
         t = (float(x) - lo) / (hi - lo)
         t = min(1.0, max(0.0, t)) if math.isfinite(t) else (1.0 if t > 0 else 0.0)
         t = CURVES[self.curve](t)
@@ -334,6 +151,8 @@ class Choice:
     values: tuple[Any, ...]
 
     def pick(self, x: float) -> Any:
+        if math.isnan(float(x)):  # a band the recording cannot hold: the neutral middle
+            x = (self.thresholds[0] + self.thresholds[-1]) / 2.0
         i = int(np.searchsorted(np.asarray(self.thresholds), float(x), side="right"))
         return self.values[i]
 
@@ -362,17 +181,18 @@ def _fmt(x: float) -> str:
 
 # ------------------------------------------------------------------------ Mapping
 def params_class(motif: str, classes: MappingABC[str, type] | None = None) -> type:
-    """The params class (``KawungParams``, ...) of *motif*."""
+    """The params class (``KawungParams``, ...) of *motif*, from the motif registry."""
     if classes is not None and motif in classes:
         return classes[motif]
-    if motif not in MOTIFS:
-        allowed = list(classes) if classes is not None else list(MOTIFS)
+    if classes is not None:
         raise MappingError(
             f"Invalid value for the 'motif' parameter. Allowed values are "
-            f"{_allowed(allowed)}, but got {motif!r} instead."
+            f"{_allowed(list(classes))}, but got {motif!r} instead."
         )
-    module, name = MOTIFS[motif]
-    return getattr(importlib.import_module(module), name)
+    try:
+        return registry.get(motif).params_class()
+    except MotifError as err:
+        raise MappingError(str(err)) from None
 
 
 @dataclass(frozen=True)
@@ -581,7 +401,7 @@ class _Parser:
         return v
 
     def motif(self, value: Any, where: str, *, star: bool = False) -> str:
-        allowed = list(self.classes if self.classes is not None else MOTIFS)
+        allowed = list(self.classes if self.classes is not None else registry.names())
         if star:
             allowed.append("*")
         if value not in allowed:
@@ -616,11 +436,7 @@ class _Parser:
         if not isinstance(value, str):
             raise self.fail(where, f"expected a palette name or '#hex,#hex,...', got {value!r}")
         try:
-            from .motifs.palette import palette
-        except ImportError:  # the palette module is not built yet on this tree
-            return value
-        try:
-            palette(value)
+            make_palette(value)
         except MotifError as err:
             raise self.fail(where, str(err)) from None
         return value
@@ -682,7 +498,7 @@ class _Parser:
         if param == "palette":
             values = [self.palette_value(v, f"{w}values") for v in values]
         else:
-            motifs = list(self.classes if self.classes is not None else MOTIFS)
+            motifs = list(self.classes if self.classes is not None else registry.names())
             for m in [motif] if motif != "*" else motifs:
                 spec = self.parameter(m, param, f"{w}parameter")
                 for v in values:
@@ -712,7 +528,7 @@ class _Parser:
 
 # --------------------------------------------------------------------- loading
 def _preset_dir():
-    return resources.files("batik_waves") / "mappings"
+    return resources.files("batik_waves.mapping") / "presets"
 
 
 def presets() -> tuple[str, ...]:

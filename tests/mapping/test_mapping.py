@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 
 from batik_waves.eeg.envelopes import DEFAULT_BANDS, Envelopes
-from batik_waves.errors import MotifError
+from batik_waves.errors import MappingError, MotifError
 from batik_waves.mapping import (
     FEATURES,
     Choice,
     Mapping,
-    MappingError,
     Rule,
     features,
     features_series,
@@ -212,7 +211,7 @@ def test_bad_mapping_errors_name_file_key_and_allowed(change, match):
 
 def test_a_choice_cannot_drive_a_number_and_a_rule_cannot_drive_a_choice():
     bad = GOOD.replace('parameter = "size"', 'parameter = "kind"', 1)
-    with pytest.raises(MappingError, match=r"takes one of 'dot', 'star', 'none'.*\[\[choice\]\]"):
+    with pytest.raises(MappingError, match=r"takes one of 'dot', 'star' and 'none'.*\[\[choice\]\]"):
         mapping(bad)
 
 
@@ -283,11 +282,23 @@ def test_summary_gives_the_same_shares_and_no_variability():
         features(np.zeros(3))
 
 
-def test_features_need_every_band():
+def test_a_missing_band_is_nan_and_its_rules_take_their_neutral_value():
+    # a low-rate headset cannot hold gamma: the shares are of the four bands there are,
+    # every feature that reads gamma is NaN, and a rule on it answers its middle
     env = _envelopes({"delta": 2, "theta": 1.5, "alpha": 3, "beta": 1, "gamma": 0.3})
     four = Envelopes(env.bands[:4], env.edges[:4], env.ch_names, env.times, env.data[:4], 64.0)
-    with pytest.raises(MappingError, match="lack gamma"):
-        features(four)
+    f = features(four)
+    assert np.isnan(f["gamma"]) and np.isnan(f["fast"]) and np.isnan(f["occipital_gamma"])
+    assert sum(f[b] for b in ("delta", "theta", "alpha", "beta")) == pytest.approx(1.0)
+    assert f["alpha"] > features(env)["alpha"]  # a share of less power in all
+    rule = Rule("dummy", "size", "gamma", (0.0, 0.2), (0.5, 1.5))
+    assert rule.value(f["gamma"]) == pytest.approx(1.0)
+    choice = Choice("dummy", "kind", "fast", (0.2, 0.4), ("dot", "star", "none"))
+    assert choice.pick(f["fast"]) == "star"
+    s = features_series(four, four.times[::64], smooth=1.0)
+    assert np.isnan(s["gamma"]).all() and np.isfinite(s["alpha"]).all()
+    with pytest.raises(MappingError, match="none of them"):
+        features(Envelopes(("mu",), ((8.0, 12.0),), env.ch_names, env.times, env.data[:1], 64.0))
 
 
 def test_features_series_follows_the_recording_and_smooths():

@@ -23,7 +23,7 @@ import shapely
 
 from ..motifs.pattern import Layer, Pattern
 
-__all__ = ["LayerInk", "Paths", "cell_size", "ink", "split_color"]
+__all__ = ["LayerInk", "Paths", "ink", "split_color"]
 
 
 @dataclass(frozen=True)
@@ -96,15 +96,6 @@ def split_color(value: str) -> tuple[str, float]:
     if len(value) == 9:
         return value[:7], int(value[7:9], 16) / 255.0
     return value, 1.0
-
-
-def cell_size(pattern: Pattern) -> tuple[int, int]:
-    """The smallest axis-aligned rectangle that repeats the pattern by plain tiling."""
-    if pattern.repeat == "half-drop":
-        return 2 * pattern.width, pattern.height
-    if pattern.repeat == "half-brick":
-        return pattern.width, 2 * pattern.height
-    return pattern.width, pattern.height
 
 
 def _flat_parts(geom) -> tuple[np.ndarray, np.ndarray]:

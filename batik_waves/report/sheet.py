@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._files import atomic_path
+from .._io import atomic_path
 
 __all__ = ["contact_sheet", "format_duration", "tiles_sheet"]
 
@@ -48,7 +48,7 @@ def _clock(seconds: float) -> str:
 
 
 def _image(pattern, width: int, height: int, *, repeats: int = 1) -> np.ndarray:
-    from .render.raster import rasterize
+    from ..render.raster import rasterize
 
     if repeats == 1:
         return rasterize(pattern, width=width, height=height)

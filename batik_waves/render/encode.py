@@ -1,4 +1,14 @@
-"""The ffmpeg side of video: formats editors import, the encoder process, a probe.
+"""Encoding video: formats editors import, output naming, rates, the ffmpeg process.
+
+- :data:`FORMATS` and :class:`VideoFormat`: what each ``--format`` writes and carries;
+- :func:`resolve_output`: a file name, folder or ``name_%06d.png`` pattern -> where
+  and what to write (:class:`Output`), checked before any work;
+- :func:`parse_fps`, :func:`parse_timecode`, :func:`frame_count`,
+  :func:`frame_times`: exact rates (23.976 is 24000/1001) and frame timing;
+- :class:`Encoder`: the ffmpeg process frames are piped into; :func:`probe`,
+  :func:`read_frame`: reading back what was written;
+- PNG sequences: :func:`present_frames`, :func:`clean_partial`,
+  :func:`read_sequence_record` for resuming.
 
 The binary is the one imageio-ffmpeg ships (a static GPL build of ffmpeg with
 libx264, prores_ks, qtrle, libvpx-vp9 and png). Frames go in as raw RGBA on stdin;
@@ -12,6 +22,8 @@ packet's duration in the stream's time base: the exact frame rate as a ratio.
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import re
 import signal
@@ -20,19 +32,33 @@ import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ..errors import RenderError
+from .._check import check_choice
+from ..errors import ParameterError, RenderError
 
 __all__ = [
     "FORMATS",
+    "FORMAT_NAMES",
+    "FPS_CHOICES",
     "Encoder",
+    "Output",
     "Probe",
     "VideoFormat",
+    "clean_partial",
     "ffmpeg_exe",
+    "fps_text",
+    "frame_count",
+    "frame_times",
+    "parse_fps",
+    "parse_timecode",
+    "present_frames",
     "probe",
     "read_frame",
+    "read_sequence_record",
+    "resolve_output",
 ]
 
 # Rec.709 for video: convert RGB with the BT.709 matrix into limited range, then tag
@@ -187,6 +213,280 @@ FORMATS: dict[str, VideoFormat] = {
 }
 
 
+#: The ``--format`` values.
+FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)
+
+#: The frame rates editors use, as ``--fps`` accepts them.
+FPS_CHOICES: tuple[str, ...] = ("24", "25", "30", "60", "23.976", "29.97", "59.94")
+_NTSC = {
+    "23.976": Fraction(24000, 1001),
+    "23.98": Fraction(24000, 1001),
+    "29.97": Fraction(30000, 1001),
+    "47.952": Fraction(48000, 1001),
+    "59.94": Fraction(60000, 1001),
+    "119.88": Fraction(120000, 1001),
+}
+_MAX_FPS = 240
+
+
+
+
+# ------------------------------------------------------------------ rates, timing
+def parse_fps(value: str | int | float | Fraction) -> Fraction:
+    """A frame rate as an exact ratio.
+
+    ``"29.97"`` is NTSC's 30000/1001 (likewise 23.976 and 59.94); whole numbers and
+    ratios like ``"30000/1001"`` are taken as they are.
+
+    >>> parse_fps("29.97"), parse_fps("25"), parse_fps("24000/1001")
+    (Fraction(30000, 1001), Fraction(25, 1), Fraction(24000, 1001))
+    >>> parse_fps("29.9")
+    Traceback (most recent call last):
+    ...
+    batik_waves.errors.ParameterError: Invalid value for the 'fps' parameter. Allowed values are 24, 25, 30, 60, 23.976, 29.97, 59.94 (or a whole number up to 240, or a ratio like 30000/1001), but got '29.9' instead.
+    """
+    err = ParameterError(
+        f"Invalid value for the 'fps' parameter. Allowed values are {', '.join(FPS_CHOICES)} "
+        f"(or a whole number up to {_MAX_FPS}, or a ratio like 30000/1001), but got "
+        f"{value!r} instead."
+    )
+    rate: Fraction
+    if isinstance(value, Fraction):
+        rate = value
+    elif isinstance(value, bool):
+        raise err
+    elif isinstance(value, int):
+        rate = Fraction(value)
+    elif isinstance(value, float):
+        if value.is_integer():
+            rate = Fraction(int(value))
+        else:
+            match = [f for k, f in _NTSC.items() if abs(float(k) - value) < 1e-9]
+            if not match:
+                raise err
+            rate = match[0]
+    elif isinstance(value, str):
+        text = value.strip()
+        if text in _NTSC:
+            rate = _NTSC[text]
+        elif re.fullmatch(r"\d+", text):
+            rate = Fraction(int(text))
+        elif re.fullmatch(r"\d+/\d+", text) and int(text.split("/")[1]) > 0:
+            rate = Fraction(text)
+        else:
+            raise err
+    else:
+        raise err
+    if not 0 < rate <= _MAX_FPS:
+        raise err
+    return rate
+
+
+
+_TC = re.compile(r"^(\d{2}):(\d{2}):(\d{2})([:;.])(\d{2})$")
+
+
+def parse_timecode(value: str, fps: Fraction) -> str:
+    """Check a start timecode ``HH:MM:SS:FF`` (``;`` before FF: drop-frame).
+
+    Drop-frame exists only at 29.97 and 59.94 fps, and skips the first two (four)
+    frame numbers of every minute except each tenth.
+
+    >>> parse_timecode("01:00:00:00", Fraction(25))
+    '01:00:00:00'
+    >>> parse_timecode("00:00:00:25", Fraction(25))
+    Traceback (most recent call last):
+    ...
+    batik_waves.errors.ParameterError: Invalid value for the 'timecode' parameter: frame 25 does not exist at 25 fps (frames run 00 to 24), got '00:00:00:25'.
+    """
+    m = _TC.match(value.strip()) if isinstance(value, str) else None
+    if m is None:
+        raise ParameterError(
+            f"Invalid value for the 'timecode' parameter: expected HH:MM:SS:FF (like "
+            f"01:00:00:00; HH:MM:SS;FF for drop-frame), but got {value!r} instead."
+        )
+    hh, mm, ss, sep, ff = m.groups()
+    h, mi, s, f = int(hh), int(mm), int(ss), int(ff)
+    nominal = math.ceil(fps)
+    rate_text = fps_text(fps)
+    if h > 23 or mi > 59 or s > 59:
+        raise ParameterError(
+            f"Invalid value for the 'timecode' parameter: hours run 00 to 23, minutes and "
+            f"seconds 00 to 59, got {value!r}."
+        )
+    if f >= nominal:
+        raise ParameterError(
+            f"Invalid value for the 'timecode' parameter: frame {f} does not exist at "
+            f"{rate_text} fps (frames run 00 to {nominal - 1:02d}), got {value!r}."
+        )
+    drop = sep in ";."
+    if drop:
+        if fps not in (Fraction(30000, 1001), Fraction(60000, 1001)):
+            raise ParameterError(
+                f"Invalid value for the 'timecode' parameter: drop-frame timecode (';') "
+                f"exists only at 29.97 and 59.94 fps, not at {rate_text} fps; got {value!r}."
+            )
+        dropped = 2 if nominal == 30 else 4
+        if s == 0 and mi % 10 != 0 and f < dropped:
+            raise ParameterError(
+                f"Invalid value for the 'timecode' parameter: drop-frame timecode skips "
+                f"frames 00 to {dropped - 1:02d} at the start of minute {mi}, got {value!r}."
+            )
+    return f"{h:02d}:{mi:02d}:{s:02d}{';' if drop else ':'}{f:02d}"
+
+
+def fps_text(fps: Fraction) -> str:
+    return str(fps.numerator) if fps.denominator == 1 else f"{float(fps):.3f}".rstrip("0")
+
+
+def frame_count(duration: float, fps: Fraction) -> int:
+    """Frames in a clip of *duration* seconds: ``round(duration × fps)``, halves up.
+
+    The clip's frames then start at ``n / fps`` for n = 0 … count − 1, and its
+    duration (count / fps) is within half a frame of *duration*.
+
+    >>> frame_count(60.0, Fraction(30)), frame_count(60.0, Fraction(30000, 1001))
+    (1800, 1798)
+    >>> frame_count(1.0, Fraction(24000, 1001))   # 23.976: 23.98 frames
+    24
+    """
+    exact = Fraction(duration) * fps
+    return math.floor(exact + Fraction(1, 2))
+
+
+def frame_times(start: float, n: int, fps: Fraction, first: int = 0) -> np.ndarray:
+    """Recording time (s) shown by frames *first* … *first* + *n* − 1: ``start + k / fps``.
+
+    >>> frame_times(10.0, 3, Fraction(30000, 1001)).tolist()
+    [10.0, 10.033366666666666, 10.066733333333334]
+    """
+    k = np.arange(first, first + n, dtype=np.float64)
+    return start + k * fps.denominator / fps.numerator
+
+
+
+# ----------------------------------------------------------------------- the output
+@dataclass(frozen=True)
+class Output:
+    """Where a video goes: one file, or a folder of numbered PNGs with a pattern."""
+
+    fmt: VideoFormat
+    path: Path  # the video file, or the folder that holds the sequence
+    pattern: str | None = None  # "name_%06d.png" for a sequence
+    name: str = ""
+    digits: int = 0
+
+    @property
+    def csv(self) -> Path:
+        if self.fmt.sequence:
+            return self.path / f"{self.name}.csv"
+        return self.path.with_suffix(".csv")
+
+    @property
+    def json(self) -> Path | None:
+        return self.path / f"{self.name}.json" if self.fmt.sequence else None
+
+    def frame(self, i: int) -> Path:
+        assert self.pattern is not None
+        return self.path / (self.pattern % i)
+
+    def frame_regex(self) -> re.Pattern:
+        assert self.pattern is not None
+        head, tail = re.split(r"%0\dd", self.pattern)
+        return re.compile(rf"^{re.escape(head)}(\d{{{self.digits}}}){re.escape(tail)}$")
+
+
+def resolve_output(out: str | os.PathLike, format: str | None) -> Output:
+    text = os.fspath(out)
+    path = Path(text)
+    suffix = path.suffix.lower()
+    if format is not None:
+        check_choice(format, FORMAT_NAMES, "format")
+    is_pattern = "%" in path.name
+    looks_dir = text.endswith(("/", os.sep)) or path.is_dir() or (suffix == "" and not is_pattern)
+    if format is None:
+        if is_pattern or looks_dir:
+            format = "png"
+        else:
+            by_suffix = {s: f.name for f in reversed(FORMATS.values()) for s in f.suffixes}
+            if suffix == ".png":
+                raise RenderError(
+                    f"{text}: a PNG sequence needs a folder or a numbered pattern like "
+                    f"name_%06d.png, not a single file name"
+                )
+            if suffix not in by_suffix:
+                raise RenderError(
+                    f"{text}: unknown video format {suffix!r}. Allowed extensions are "
+                    f".mp4 (H.264), .mov (ProRes 4444; --format qtrle for QuickTime "
+                    f"Animation), .webm (VP9), or a folder or name_%06d.png for a PNG "
+                    f"sequence; or give --format"
+                )
+            format = by_suffix[suffix]
+    fmt = FORMATS[format]
+    if fmt.sequence:
+        if is_pattern:
+            m = re.fullmatch(r"(.*)%0(\d)d(.*)", path.name)
+            if m is None or path.name.count("%") != 1 or m.group(3).lower() != ".png":
+                raise RenderError(
+                    f"{text}: a PNG sequence pattern needs one fixed-width number like "
+                    f"name_%06d.png (3 to 9 digits) and the .png extension"
+                )
+            digits = int(m.group(2))
+            if not 3 <= digits <= 9:
+                raise RenderError(
+                    f"{text}: frame numbers need 3 to 9 digits (%03d to %09d), got %0{digits}d"
+                )
+            name = m.group(1).rstrip("_-. ") or path.parent.name or "frames"
+            return Output(fmt, path.parent, path.name, name, digits)
+        if not looks_dir:
+            raise RenderError(
+                f"{text}: a PNG sequence goes into a folder or a pattern like "
+                f"name_%06d.png, not a {suffix} file"
+            )
+        name = path.name or "frames"
+        return Output(fmt, path, f"{name}_%06d.png", name, 6)
+    if is_pattern or looks_dir:
+        raise RenderError(
+            f"{text}: --format {fmt.name} writes one file; give a name ending in "
+            f"{' or '.join(fmt.suffixes)}"
+        )
+    if suffix not in fmt.suffixes:
+        raise RenderError(
+            f"{text}: the extension {suffix!r} does not suit --format {fmt.name} "
+            f"({fmt.description}); use {' or '.join(fmt.suffixes)}"
+        )
+    return Output(fmt, path)
+
+
+
+
+# ------------------------------------------------------------------ PNG sequences
+def clean_partial(folder: Path, regex: re.Pattern) -> None:
+    """Remove the temporary files of frames an interrupted ffmpeg left half-written."""
+    for p in folder.iterdir():
+        if p.name.endswith(".tmp") and regex.match(p.name[: -len(".tmp")]):
+            p.unlink(missing_ok=True)
+
+
+def read_sequence_record(path: Path | None) -> dict[str, Any] | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise RenderError(f"{path}: cannot read the sequence record to resume: {err}") from err
+    return data if isinstance(data, dict) else None
+
+
+def present_frames(output: Output) -> set[int]:
+    """The frame numbers of a sequence already in its folder."""
+    regex = output.frame_regex()
+    return {
+        int(m.group(1)) for p in output.path.iterdir() if (m := regex.match(p.name)) is not None
+    }
+
+
+# ------------------------------------------------------------------------ ffmpeg
 def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary that imageio-ffmpeg ships."""
     try:

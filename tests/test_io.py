@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from batik_waves._files import atomic_path, check_not_input, write_text
+from batik_waves._io import atomic_path, check_not_input, write_text
 from batik_waves.errors import RenderError
 
 

@@ -1,0 +1,67 @@
+"""What the still and the video job share: finding the recording, its outputs'
+names, and its envelopes for a window."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .._io import check_not_input
+from ..eeg.bands import envelopes_from_file
+from ..eeg.envelopes import Envelopes
+from ..eeg.simulate import sample_path
+
+__all__ = ["Progress", "check_targets", "inputs_of", "load", "recording", "stem"]
+
+#: ``progress(done, total)``.
+Progress = Callable[[float, float], None]
+
+
+def no_progress(done: float, total: float | None = None) -> None:
+    """A progress callback that does nothing."""
+
+
+def recording(path: str | os.PathLike | None) -> Path:
+    """*path*, or the bundled sample when None."""
+    return Path(sample_path() if path is None else path)
+
+
+def stem(path: str | os.PathLike) -> str:
+    """The recording's name without its extension (``rec.fif.gz`` -> ``rec``)."""
+    name = Path(path).name
+    for ext in (".fif.gz", ".edf.gz", ".csv.gz"):
+        if name.lower().endswith(ext):
+            return name[: -len(ext)]
+    return Path(name).stem
+
+
+def inputs_of(path: Path) -> list[Path]:
+    """The recording and its companion files (BrainVision .eeg/.vmrk): never overwritten."""
+    out = [path]
+    if path.suffix.lower() in (".vhdr", ".ahdr"):
+        out += [path.with_suffix(s) for s in (".eeg", ".vmrk", ".dat", ".amrk")]
+    elif path.suffix.lower() == ".set":
+        out.append(path.with_suffix(".fdt"))
+    return out
+
+
+def check_targets(targets: Sequence[Path], source: Path) -> None:
+    """Refuse any target that is the recording or one of its companions."""
+    inputs = inputs_of(source)
+    for t in targets:
+        check_not_input(t, inputs)
+
+
+def load(
+    path: Path,
+    window: tuple[float | None, float | None],
+    *,
+    progress: Progress | None = None,
+) -> Envelopes:
+    """The envelopes of *window* of the recording: filtered with a margin of signal
+    around the window, then cut, so a window's envelopes are the same whichever job
+    asks for them."""
+    return envelopes_from_file(
+        path, window=None if window == (None, None) else window, progress=progress
+    )

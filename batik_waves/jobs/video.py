@@ -1,0 +1,498 @@
+"""Video for editors: the recording's time becomes the cloth's motion.
+
+:func:`render_video` turns a recording into a clip that drops into Premiere,
+DaVinci Resolve or Final Cut: H.264 for previews, ProRes 4444 or QuickTime
+Animation with alpha, VP9 WebM with alpha for the web, or a numbered PNG sequence.
+
+How a frame is made
+-------------------
+Frame ``n`` shows the recording at ``start + n / fps`` seconds, exactly; a clip
+holds :func:`~batik_waves.render.encode.frame_count` frames, so its duration is the
+window's. The timeline (:func:`batik_waves.timeline.offline_track`) gives the motif's
+parameters at **keyframes**, every few frames (:func:`key_step`), from the band
+envelopes smoothed over the mapping's ``smooth`` seconds (or ``smoothing``); a frame
+between two keyframes is the cross-fade of their pictures, so the cloth breathes
+instead of flickering. The timeline holds a whole-number or named parameter (the
+flower count, the polarity) until its new value lasts two seconds and keeps the wax
+crackle at the clip's value; the colourway is the mapping's choice for the window.
+
+Only one repeat cell of the cloth (one tile, two for half-drop and half-brick
+repeats) is drawn per distinct keyframe, in a pool of worker processes; each task is
+a picklable :class:`CellTask`. The main process composes frames from the cells
+(:mod:`batik_waves.render.frames`) and pipes them into ffmpeg
+(:mod:`batik_waves.render.encode`), which encodes on the other core. The cloth's
+tile spans the frame's short side (:data:`TILES_ACROSS`).
+
+Outputs are written to a temporary name beside the target and renamed at the end;
+a PNG sequence writes each frame atomically, so an interrupted sequence can be
+continued with ``resume=True``. A sidecar CSV lists, per frame, the time in the
+recording, each band's relative power and amplitude per region, and every motif
+parameter, so an editor can drive other effects from the same brain.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import io
+import itertools
+import json
+import math
+import multiprocessing
+import os
+import signal
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._io import atomic_path, sha256, write_text
+from ..errors import ParameterError, RecordingError, RenderError
+from ..motifs import registry
+from ..motifs.palette import Palette
+from ..render.encode import (
+    Encoder,
+    Output,
+    clean_partial,
+    fps_text,
+    frame_count,
+    frame_times,
+    present_frames,
+    read_sequence_record,
+    resolve_output,
+)
+from ..render.frames import (
+    CACHE,
+    CellStream,
+    Motion,
+    compose_frames,
+    compose_yuv_frames,
+    ordered,
+    rgba_to_yuv420,
+    task_order,
+)
+from ..render.raster import rasterize
+from ..timeline import Policy, Track, band_table, offline_track
+from ._common import Progress, check_targets, load, no_progress
+from .options import Resolved, resolve
+
+__all__ = ["TILES_ACROSS", "CellTask", "draw_cell", "key_step", "render_video"]
+
+#: How many tiles of the cloth span the frame's short side (the motif's own
+#: ``flowers``/``bands`` parameters then set how many shapes a tile holds).
+TILES_ACROSS = 1.0
+
+
+def key_step(fps: Fraction, smoothing: float) -> int:
+    """Frames from one keyframe to the next for this rate and smoothing time.
+
+    Two keyframes per smoothing time (a centred average over that time lets little
+    through above one cycle per smoothing time, so two samples of it, joined by
+    cross-fades, follow what remains), at most half a second apart; every frame is a
+    keyframe without smoothing. Drawing keyframes is most of the work besides the
+    encoder, so this rate is what keeps a 1080p render ahead of real time.
+
+    >>> key_step(Fraction(30), 0.25), key_step(Fraction(30), 0.0), key_step(Fraction(30), 1.0)
+    (4, 1, 15)
+    """
+    if smoothing <= 0:
+        return 1
+    step = round(float(fps) * smoothing / 2.0)
+    return int(max(1, min(step, math.floor(float(fps) / 2))))
+
+
+# ------------------------------------------------------------------- the cells
+@dataclass(frozen=True)
+class CellTask:
+    """One repeat cell to draw: a picklable description, so any worker can draw it."""
+
+    motif: str
+    params: Any  # MotifParams
+    palette: Palette
+    seed: int
+    tile: int  # pattern pixels
+    scale: float = 1.0  # frame pixels per pattern pixel
+    yuv: bool = False  # hand over BT.709 Y'CbCr 4:2:0 planes instead of RGBA
+
+
+def draw_cell(task: CellTask):
+    """The repeat cell of *task* in frame pixels: straight RGBA, or (Y, Cb, Cr)."""
+    make = registry.get(task.motif).tile()
+    pattern = make(task.params, tile=(task.tile, task.tile), rng=task.seed, palette=task.palette)
+    cw, ch = pattern.cell_size
+    pw, ph = max(1, round(cw * task.scale)), max(1, round(ch * task.scale))
+    cell = rasterize(pattern, width=pw, height=ph, scale=task.scale)
+    return rgba_to_yuv420(cell) if task.yuv else cell
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C on the terminal reaches the whole process group: the main process
+    # stops the workers itself, so they must not die with a traceback of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# ------------------------------------------------------------------ the sidecar
+def _frame_params(track: Track, step: int, n_frames: int) -> list[dict[str, Any]]:
+    """The parameters each frame shows: numbers interpolated between its two
+    keyframes like the cross-fade, names and counts from the nearer keyframe."""
+    key_params = track.params
+    names = [n for n in key_params[0].specs() if n != "palette"]  # the clip's own palette rules
+    rows = []
+    for n in range(n_frames):
+        k, r = divmod(n, step)
+        w = r / step
+        a, b = key_params[k], key_params[min(k + 1, len(key_params) - 1)]
+        row = {}
+        for name in names:
+            va, vb = getattr(a, name), getattr(b, name)
+            if isinstance(va, float) and isinstance(vb, float):
+                row[name] = va + (vb - va) * w
+            else:
+                row[name] = va if w < 0.5 else vb
+        rows.append(row)
+    return rows
+
+
+def _csv_text(
+    times: np.ndarray, bands: dict[str, np.ndarray], params: list[dict[str, Any]], motif: str
+) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    names = list(params[0]) if params else []
+    writer.writerow(["frame", "time_s", *bands, *(f"{motif}.{p}" for p in names)])
+    cols = list(bands.values())
+    for i, t in enumerate(times):
+        row: list[Any] = [i, f"{t:.6f}"]
+        row += [f"{c[i]:.6g}" for c in cols]
+        for name in names:
+            v = params[i][name]
+            row.append(f"{v:.6g}" if isinstance(v, float) else v)
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------ the plan
+@dataclass(frozen=True)
+class _Plan:
+    """Everything a render needs once the recording is read."""
+
+    n_frames: int
+    step: int
+    tasks: tuple[CellTask, ...]  # one per distinct keyframe cell
+    key_ids: tuple[int, ...]  # keyframe -> task
+    motion: Motion
+    opaque: bool
+
+
+def _check(out: str | os.PathLike, opts: Resolved) -> Output:
+    """The checks that tie the output to the options: nothing is read yet."""
+    output = resolve_output(out, opts.format)
+    fmt = output.fmt
+    width, height = opts.frame_size
+    if fmt.even and (width % 2 or height % 2):
+        raise ParameterError(
+            f"Invalid value for the 'size' parameter: {fmt.description} needs an even width "
+            f"and height (4:2:0 chroma), but got {width}x{height}; try "
+            f"{width + width % 2}x{height + height % 2}"
+        )
+    if opts.transparent and not fmt.alpha:
+        raise ParameterError(
+            f"{output.path}: {fmt.description} cannot carry transparency; use .mov "
+            f"(ProRes 4444), .webm or a PNG sequence with --transparent"
+        )
+    if opts.timecode is not None and not fmt.timecode and not fmt.sequence:
+        raise ParameterError(
+            f"{output.path}: {fmt.description} has no timecode track; a timecode "
+            f"needs .mov or .mp4 (a PNG sequence records it in its JSON sidecar)"
+        )
+    if opts.resume and not fmt.sequence:
+        raise ParameterError(
+            f"{output.path}: resume continues an interrupted PNG sequence; a "
+            f"{fmt.name} file is always written whole"
+        )
+    return output
+
+
+def _window(src: Path, opts: Resolved, env) -> tuple[float, float]:
+    """The clip's (start, end) in seconds: the window asked for, which must lie within
+    the recording (the envelopes, cut to it, end where the recording does)."""
+    t_first = float(env.times[0])
+    t_end = t_first + env.duration
+    tol = 1.0 / env.rate
+    lo, hi = opts.window
+    start = t_first if lo is None else lo
+    end = t_end if hi is None else hi
+    if start >= t_end - 1e-9 or end > t_end + tol or start < t_first - tol:
+        raise RecordingError(
+            f"{src}: the window {start:g}:{end:g} s lies outside the recording "
+            f"({t_first:g} to {t_end:.6g} s)"
+        )
+    return start, end
+
+
+def _plan(src: Path, opts: Resolved, output: Output, env, start: float, end: float):
+    n_frames = frame_count(end - start, opts.fps)
+    if n_frames < 1:
+        raise RenderError(
+            f"{src}: the window {start:g}:{end:g} s is shorter than one frame at "
+            f"{fps_text(opts.fps)} fps"
+        )
+    if output.fmt.sequence and n_frames > 10**output.digits:
+        raise RenderError(
+            f"{output.path / output.pattern}: {n_frames} frames do not fit "
+            f"{output.digits}-digit numbers; use a longer %0Nd"
+        )
+    # keyframes: parameters every `step` frames, one past the end for the last blend
+    step = key_step(opts.fps, opts.smoothing)
+    n_keys = (n_frames - 1) // step + 2
+    key_times = frame_times(start, n_keys, opts.fps / step)
+    track = offline_track(
+        env,
+        key_times,
+        motif=opts.motif,
+        mapping=opts.mapping,
+        variant=opts.variant,
+        palette=opts.palette,
+        transparent=opts.transparent,
+        policy=Policy.video(smooth=opts.smoothing),
+    )
+    distinct: dict[Any, int] = {}
+    key_ids = tuple(distinct.setdefault(p, len(distinct)) for p in track.params)
+    width, height = opts.frame_size
+    tile_px = max(8, round(min(width, height) / TILES_ACROSS))
+    yuv = output.fmt.name == "mp4"
+    tasks = tuple(
+        CellTask(opts.motif, p, track.palette, opts.seed, tile_px, 1.0, yuv) for p in distinct
+    )
+    ground = track.palette.ground
+    opaque = (
+        not opts.transparent
+        and ground is not None
+        and (len(ground) == 7 or ground.upper().endswith("FF"))
+    )
+    motion = Motion(opts.fps, step, opts.drift * tile_px / 60.0)
+    plan = _Plan(n_frames, step, tasks, key_ids, motion, opaque)
+    return plan, track
+
+
+def render_video(
+    path: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    progress: Progress | None = None,
+    **options: Any,
+) -> Path:
+    """Render a recording as a video whose motion follows the brain.
+
+    Parameters
+    ----------
+    path : path-like
+        The recording (any format :func:`batik_waves.read_recording` reads).
+    out : path-like
+        ``.mp4`` (H.264 preview), ``.mov`` (ProRes 4444 with alpha), ``.webm`` (VP9
+        with alpha), or a folder or ``name_%06d.png`` pattern (PNG sequence).
+    progress : callable, optional
+        Called as ``progress(frames_done, total_frames)``.
+    **options
+        The video options of :mod:`batik_waves.jobs.options`, each checked before
+        any work: ``format`` (mp4, prores, qtrle, webm, png: overrides the choice
+        by extension), ``fps`` (24, 25, 30, 60, 23.976, 29.97, 59.94, kept as exact
+        ratios), ``size`` ("WxH" or a pair), ``motif``, ``variant``, ``palette``
+        (default: the mapping's choice for the whole window), ``mapping``, ``seed``,
+        ``window`` (the clip lasts exactly as long), ``transparent`` (alpha formats
+        only), ``timecode`` (HH:MM:SS:FF for .mov and .mp4), ``smoothing`` (seconds;
+        default the mapping's ``smooth``), ``drift`` (tiles per minute, positive
+        down), ``resume`` (continue a PNG sequence) and ``workers`` (processes that
+        draw keyframe cells while ffmpeg encodes; 0: this process).
+
+    Returns
+    -------
+    Path
+        The video file, or the folder of the PNG sequence.
+
+    Raises
+    ------
+    ParameterError
+        A bad option (checked before any work).
+    RecordingError
+        The recording cannot be read, or the window lies outside it.
+    RenderError
+        An output that cannot be written, ffmpeg failing.
+    """
+    opts = resolve("video", options)
+    output = _check(out, opts)
+    src = Path(path)
+    targets = [output.csv] + ([output.json] if output.json else [])
+    targets.append(output.path if not output.fmt.sequence else output.frame(0))
+    check_targets(targets, src)
+    report = progress or no_progress
+
+    env = load(src, opts.window)
+    start, end = _window(src, opts, env)
+    plan, track = _plan(src, opts, output, env, start, end)
+    times = frame_times(start, plan.n_frames, opts.fps)
+    # the sidecar (made now: whatever fails, fails before ffmpeg starts)
+    csv_text = _csv_text(
+        times,
+        band_table(env, times, track.smooth),
+        _frame_params(track, plan.step, plan.n_frames),
+        opts.motif,
+    )
+    width, height = opts.frame_size
+    mapping = opts.mapping
+    record = {
+        "recording": src.name,
+        "window_s": [round(start, 6), round(end, 6)],
+        "fps": f"{opts.fps.numerator}/{opts.fps.denominator}",
+        "fps_float": float(opts.fps),
+        "frames": plan.n_frames,
+        "width": width,
+        "height": height,
+        "format": output.fmt.name,
+        "motif": opts.motif,
+        "variant": opts.variant,
+        "palette": track.palette.as_dict(),
+        "mapping": mapping.name,
+        "mapping_source": mapping.source,
+        "seed": opts.seed,
+        "transparent": opts.transparent,
+        "timecode": opts.timecode,
+        "smoothing_s": track.smooth,
+        "drift_tiles_per_min": opts.drift,
+        "keyframe_step": plan.step,
+    }
+    if output.fmt.sequence:
+        _render_sequence(src, opts, output, plan, record, csv_text, report)
+        return output.path
+    metadata = {
+        "title": f"batik_waves {opts.motif} from {src.name}",
+        "comment": f"window {start:g}:{end:g} s, mapping {mapping.name}, seed {opts.seed}",
+    }
+    with atomic_path(output.path) as tmp:
+        enc = Encoder(
+            output.fmt,
+            tmp,
+            width=width,
+            height=height,
+            fps=opts.fps,
+            timecode=opts.timecode,
+            metadata=metadata,
+        )
+        _encode(enc, 0, plan.n_frames, opts, plan, report)
+    write_text(output.csv, csv_text)
+    return output.path
+
+
+def _encode(
+    enc: Encoder, n_from: int, n_to: int, opts: Resolved, plan: _Plan, progress: Progress
+) -> None:
+    """Draw cells in the pool, compose frames n_from..n_to-1 and feed them to *enc*."""
+    motion = plan.motion
+    k_from = motion.keys(n_from)[0]
+    k_to = min(len(plan.key_ids) - 1, motion.keys(n_to - 1)[0] + 1)
+    order = task_order(plan.key_ids, k_from, k_to, CACHE)
+    workers = min(opts.workers, len(order), os.cpu_count() or 1)
+    pool = None
+    if workers >= 2 or (workers == 1 and len(order) > 1):
+        # fork: the workers inherit the imported modules (shapely, cairo) at once
+        ctx = multiprocessing.get_context(
+            "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        )
+        pool = cf.ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_ignore_sigint
+        )
+    width, height = opts.frame_size
+    try:
+        drawn = ordered(
+            [plan.tasks[i] for i in order], pool, draw_cell, ahead=2 * workers + 2
+        )
+        # The first cell starts the workers, and they must start before ffmpeg: a
+        # worker forked later would inherit ffmpeg's stdin and keep it from ever
+        # seeing the end of the stream.
+        drawn = itertools.chain([next(drawn)], drawn)
+        stream = CellStream(plan.key_ids, k_from, drawn)
+        progress(n_from, n_to)
+        with enc:
+            done = n_from
+            frames = (
+                compose_yuv_frames(n_from, n_to, motion, stream, width, height)
+                if enc.input_pix_fmt == "yuv420p"
+                else compose_frames(n_from, n_to, motion, stream, width, height, plan.opaque)
+            )
+            for frame in frames:
+                enc.write(frame)
+                done += 1
+                progress(done, n_to)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ------------------------------------------------------------------ PNG sequences
+def _render_sequence(
+    src: Path,
+    opts: Resolved,
+    output: Output,
+    plan: _Plan,
+    record: dict[str, Any],
+    csv_text: str,
+    progress: Progress,
+) -> None:
+    folder = output.path
+    n_frames = plan.n_frames
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RenderError(f"{folder}: cannot create the output folder: {err.strerror}") from err
+    if not folder.is_dir():
+        raise RenderError(f"{folder}: not a folder")
+    record = {
+        **record,
+        "pattern": output.pattern,
+        "first_frame": 0,
+        "recording_sha256": sha256(src),
+    }
+    regex = output.frame_regex()
+    present = present_frames(output)
+    first = 0
+    if opts.resume:
+        previous = read_sequence_record(output.json)
+        if previous is not None:
+            changed = [k for k in record if k not in ("complete",) and previous.get(k) != record[k]]
+            if changed:
+                k = changed[0]
+                raise RenderError(
+                    f"{output.json}: cannot resume: this sequence was rendered with "
+                    f"{k} = {previous.get(k)!r}, now {record[k]!r}; render it again without "
+                    f"resume, or into another folder"
+                )
+            while first < n_frames and first in present:
+                first += 1
+    # frames beyond the new end belong to an older render: they would corrupt the
+    # sequence an editor imports
+    for i in sorted(present):
+        if i >= n_frames:
+            output.frame(i).unlink(missing_ok=True)
+    clean_partial(folder, regex)
+    write_text(output.json, json.dumps({**record, "complete": False}, indent=2) + "\n")
+    if first < n_frames:
+        width, height = opts.frame_size
+        enc = Encoder(
+            output.fmt,
+            folder / output.pattern,
+            width=width,
+            height=height,
+            fps=opts.fps,
+            start_number=first,
+        )
+        try:
+            _encode(enc, first, n_frames, opts, plan, progress)
+        finally:
+            clean_partial(folder, regex)
+    else:
+        progress(n_frames, n_frames)
+    write_text(output.csv, csv_text)
+    write_text(output.json, json.dumps({**record, "complete": True}, indent=2) + "\n")
+
