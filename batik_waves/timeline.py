@@ -56,6 +56,7 @@ from .motifs.palette import Palette
 from .motifs.palette import palette as make_palette
 
 __all__ = [
+    "CausalHold",
     "CausalTimeline",
     "Policy",
     "Track",
@@ -342,6 +343,37 @@ def offline_track(
 
 
 # ---------------------------------------------------------------------- causal
+class CausalHold:
+    """The causal hold: a new value of one of *names* is taken once it has lasted
+    *hold* seconds (and kept until another has)."""
+
+    def __init__(self, names: Sequence[str], hold: float) -> None:
+        self.names = tuple(names)
+        self.hold = float(hold)
+        self._held: dict[str, Any] = {}
+        self._candidate: dict[str, tuple[Any, float]] = {}
+
+    def step(self, p: Any, t: float) -> Any:
+        """*p* at time *t*, with the held values."""
+        if self.hold <= 0 or not self.names:
+            return p
+        if not self._held:
+            self._held = {n: getattr(p, n) for n in self.names}
+            return p
+        for n in self.names:
+            v = getattr(p, n)
+            if v == self._held[n]:
+                self._candidate.pop(n, None)
+                continue
+            cand = self._candidate.get(n)
+            if cand is None or cand[0] != v:
+                self._candidate[n] = cand = (v, t)
+            if t - cand[1] >= self.hold - 1e-9:
+                self._held[n] = v
+                self._candidate.pop(n, None)
+        return _apply_held(p, self._held)
+
+
 class CausalTimeline:
     """Motif parameters from live envelopes, each depending only on the past.
 
@@ -400,8 +432,8 @@ class CausalTimeline:
         self._base = self._base_arg
         self._palette: Palette | None = None
         self._fixed: dict[str, Any] = {}
-        self._held: dict[str, Any] = {}
-        self._candidate: dict[str, tuple[Any, float]] = {}
+        self._hold = CausalHold((), 0.0)
+        self._last: tuple[float, dict[str, float]] | None = None
 
     @property
     def palette(self) -> Palette | None:
@@ -426,39 +458,33 @@ class CausalTimeline:
             **_palette_override(self.motif, self._palette.name or self._palette_arg),
             **_pinned(cls, self._base, self.policy),
         }
-        self._names = _discrete(cls, self.policy)
-
-    def _hold(self, p: Any, t: float) -> Any:
-        if self.policy.hold <= 0 or not self._names:
-            return p
-        if not self._held:
-            self._held = {n: getattr(p, n) for n in self._names}
-            return p
-        for n in self._names:
-            v = getattr(p, n)
-            if v == self._held[n]:
-                self._candidate.pop(n, None)
-                continue
-            cand = self._candidate.get(n)
-            if cand is None or cand[0] != v:
-                self._candidate[n] = cand = (v, t)
-            if t - cand[1] >= self.policy.hold - 1e-9:
-                self._held[n] = v
-                self._candidate.pop(n, None)
-        return _apply_held(p, self._held)
+        self._hold = CausalHold(_discrete(cls, self.policy), self.policy.hold)
 
     def push(self, piece: Envelopes, times: Sequence[float] | None = None) -> Track:
-        """The parameters after *piece*: at each of its samples, or at *times*."""
+        """The parameters after *piece*: at each of its samples, or at *times*.
+
+        *times* may lie anywhere from the newest sample of the previous piece to the
+        newest of this one; each is answered by the newest sample at or before it.
+        """
         series = self._features.push(piece)
         t = np.asarray(piece.times, dtype=np.float64)
         if times is None:
             idx = np.arange(len(t))
             out_times = t
         else:
+            if self._last is not None:  # the previous piece's newest sample answers too
+                t_prev, row = self._last
+                t = np.concatenate([[t_prev], t])
+                series = {k: np.concatenate([[row[k]], v]) for k, v in series.items()}
             out_times = np.asarray(times, dtype=np.float64)
             idx = np.searchsorted(t, out_times + 1e-9, side="right") - 1
             if len(idx) and (idx.min() < 0 or out_times.max() > t[-1] + 1e-9):
-                raise ValueError("causal times must lie within the piece pushed")
+                raise ValueError(
+                    "causal times must lie between the previous piece's newest sample "
+                    "and this piece's newest"
+                )
+        if len(piece.times):
+            self._last = (float(piece.times[-1]), {k: float(v[-1]) for k, v in series.items()})
         params = []
         feats_out = {k: v[idx] for k, v in series.items()}
         for j, i in enumerate(idx):
@@ -468,7 +494,7 @@ class CausalTimeline:
             p = params_from_features(
                 self.motif, feats, self.mapping, variant=self.variant, **self._fixed
             )
-            p = self._hold(p, float(out_times[j]))
+            p = self._hold.step(p, float(out_times[j]))
             if self.policy.quantum:
                 p = quantise(p, self.policy.quantum)
             params.append(p)

@@ -209,3 +209,28 @@ def test_remake_from_the_record_gives_the_same_svgs(tmp_path):
     other.write_bytes(b"x")
     with pytest.raises(RenderError, match="differs from the record"):
         remake(first[-1], recording=other, out=tmp_path / "c")
+
+
+def test_a_low_rate_headset_without_gamma_renders_with_one_warning(tmp_path):
+    """At 80 Hz the gamma band (30-45 Hz) lies above Nyquist: the render goes on, one
+    warning names the band, and the rules that read gamma take their neutral value."""
+    from batik_waves.eeg.simulate import simulate_eeg
+
+    raw = simulate_eeg(40.0, 256.0, rng=1, line_freq=None).resample(80.0, verbose="error")
+    rec = tmp_path / "low_raw.fif"
+    raw.save(rec, verbose="error")
+    with pytest.warns(BatikWavesWarning, match=r"band 'gamma'.*Nyquist") as caught:
+        paths = render_recording(rec, out=tmp_path / "out", size=SIZE, sheet=False)
+    assert len([w for w in caught if issubclass(w.category, BatikWavesWarning)]) == 1
+    record = json.loads(paths[-1].read_text(encoding="utf-8"))
+    assert record["features"]["gamma"] is None  # NaN: the band is not there
+    assert "gamma" not in record["source"]["bands"]
+    tile = next(o for o in record["outputs"] if o["kind"] == "tile" and o["motif"] == "kawung")
+    from batik_waves.mapping.rules import load_mapping
+
+    (rule,) = [
+        r
+        for r in load_mapping("default").rules
+        if (r.motif, r.parameter, r.feature) == ("kawung", "wobble", "gamma")
+    ]
+    assert tile["params"]["wobble"] == pytest.approx(sum(rule.output) / 2)  # its middle
