@@ -16,6 +16,7 @@ demo: $(BIN)/batik-waves
 
 test: $(BIN)/batik-waves
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(BIN)/batik-waves

@@ -30,7 +30,9 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import RecordingError, warn
+from .clean import fill_nans, plan_cleaning
 from .envelopes import DEFAULT_BANDS, Envelopes
+from .read import read_recording
 
 __all__ = [
     "band_envelopes",
@@ -559,8 +561,6 @@ def envelopes_from_file(
     plan : CleaningPlan
         Only when *return_plan* is true.
     """
-    from .clean import fill_nans, plan_cleaning
-    from .read import read_recording
 
     raw = read_recording(path, preload=False)
     name = str(path)

@@ -31,8 +31,11 @@ from typing import Any
 
 from .._check import allowed_text, check_choice, check_number, invalid
 from ..errors import MotifError, ParameterError
+from ..mapping.rules import load_mapping
 from ..motifs import registry
 from ..motifs._params import REPEATS
+from ..motifs.palette import palette as make_palette
+from ..render.encode import FORMAT_NAMES, parse_fps, parse_timecode
 
 __all__ = [
     "COMMANDS",
@@ -134,8 +137,6 @@ def check_variant(value: Any) -> str:
 
 
 def check_palette(value: Any) -> Any:
-    from ..motifs.palette import palette as make_palette
-
     make_palette(value)
     return value
 
@@ -145,8 +146,6 @@ def check_repeat(value: Any) -> str:
 
 
 def check_mapping(value: Any) -> Any:
-    from ..mapping.rules import load_mapping
-
     return load_mapping(value)
 
 
@@ -223,14 +222,10 @@ def check_frame_size(value: Any) -> tuple[int, int]:
 
 
 def check_fps(value: Any) -> Fraction:
-    from ..render.encode import parse_fps
-
     return parse_fps(value)
 
 
 def check_format(value: Any) -> str:
-    from ..render.encode import FORMAT_NAMES
-
     return check_choice(value, FORMAT_NAMES, "format")
 
 
@@ -544,8 +539,6 @@ def resolve(command: str, given: Mapping[str, Any]) -> Resolved:
         if values["variant"] is not None:
             _check_variant((values["motif"],), values["variant"])
         if values["timecode"] is not None:
-            from ..render.encode import parse_timecode
-
             values["timecode"] = parse_timecode(values["timecode"], values["fps"])
         if values["smoothing"] is None:
             values["smoothing"] = float(values["mapping"].smooth)

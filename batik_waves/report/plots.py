@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_path
+from .._io import atomic_path, check_not_input
 from ..eeg.envelopes import Envelopes
 from ..errors import RenderError
 
@@ -245,7 +245,6 @@ def save_envelope_plot(
 
 def check_plot_path(path: str | os.PathLike, inputs: Sequence[str | os.PathLike] = ()) -> None:
     """Raise :class:`RenderError` unless *path* has a plot suffix and is not an input."""
-    from .._io import check_not_input
 
     path = Path(path)
     check_not_input(path, inputs)

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from .._io import atomic_path
+from ..render.raster import rasterize
+from .plots import plot_envelopes
 
 __all__ = ["contact_sheet", "format_duration", "tiles_sheet"]
 
@@ -48,8 +50,6 @@ def _clock(seconds: float) -> str:
 
 
 def _image(pattern, width: int, height: int, *, repeats: int = 1) -> np.ndarray:
-    from ..render.raster import rasterize
-
     if repeats == 1:
         return rasterize(pattern, width=width, height=height)
     return rasterize(pattern, width=width, height=height, scale=width / (repeats * pattern.width))
@@ -79,7 +79,6 @@ def _regions_line(envelopes) -> str:
 
 
 def _plot_envelopes(axes, envelopes) -> None:
-    from .plots import plot_envelopes
 
     plot_envelopes(envelopes, axes=axes)
 
