@@ -324,9 +324,7 @@ def offline_track(
     whole = features(env)
     if base is None:
         base = base_params(motif, whole, mapping, variant=variant, palette=palette)
-    pal = colourway(
-        motif, whole, mapping, palette=palette, params=base, transparent=transparent
-    )
+    pal = colourway(motif, whole, mapping, palette=palette, params=base, transparent=transparent)
     cls = type(base)
     fixed = {**_palette_override(motif, pal.name or palette), **_pinned(cls, base, policy)}
     series = features_series(env, times, smooth=smooth)
@@ -510,4 +508,3 @@ class CausalTimeline:
             self.smooth,
             self.policy,
         )
-

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import io
 import json
 import math
@@ -16,10 +15,10 @@ from PIL import Image
 from shapely.affinity import rotate, scale, translate
 from shapely.geometry import LineString, MultiLineString, Point, box
 
+from batik_waves.motifs import registry
 from batik_waves.motifs.pattern import Layer, Pattern, wrap_on_torus
 
 __all__ = [
-    "MOTIF_VARIANTS",
     "assert_images_close",
     "assert_seamless",
     "check_outputs",
@@ -169,29 +168,22 @@ def dense_scene(*, size: tuple[int, int] = (1920, 1080), pitch: float = 48.0) ->
     return Pattern(w, h, CREAM, layers, "block", {"title": "dense synthetic scene"})
 
 
-# motif presets: (module, variant or None) — used once the motif modules exist
-MOTIF_VARIANTS = {"kawung": "KawungParams", "parang": "ParangParams"}
-
-
 def motif_pattern(
     motif: str, variant: str | None = None, *, tile=(160, 160), repeat=None, rng=0, **changes
 ) -> Pattern:
-    """A motif's Pattern, or skip the test while that motif module does not exist yet.
+    """A registered motif's Pattern (a motif that cannot be imported fails the test).
 
     *changes* replace fields of the variant's parameters (``flowers=1``...).
     """
-    try:
-        mod = importlib.import_module(f"batik_waves.motifs.{motif}")
-    except ImportError as err:
-        pytest.skip(f"batik_waves.motifs.{motif} is not importable yet: {err}")
-    params_cls = getattr(mod, MOTIF_VARIANTS[motif])
+    entry = registry.get(motif)
+    params_cls = entry.params_class()
     params = params_cls.variant(variant) if variant else params_cls()
     if changes:
         params = params.replace(**changes)
     kwargs = {"tile": tile, "rng": rng}
     if repeat is not None:
         kwargs["repeat"] = repeat
-    return getattr(mod, motif)(params, **kwargs)
+    return entry.tile()(params, **kwargs)
 
 
 # ---------------------------------------------------------------- images

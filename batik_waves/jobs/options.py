@@ -592,4 +592,3 @@ def given(args: argparse.Namespace, command: str) -> dict[str, Any]:
         if v is not None and v is not False:
             out[kw] = v
     return out
-

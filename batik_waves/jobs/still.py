@@ -201,7 +201,12 @@ def _outputs_of(r: RenderedMotif, names: dict[str, Path], opts: Resolved) -> lis
     print_cm = round(r.tile.width / opts.dpi * 2.54, 3)
     return [
         {"file": names[f"{m}.svg"].name, **_first(tile, "svg")},
-        {"file": names[f"{m}.png"].name, **_first(tile, "png"), "dpi": opts.dpi, "print_cm": print_cm},
+        {
+            "file": names[f"{m}.png"].name,
+            **_first(tile, "png"),
+            "dpi": opts.dpi,
+            "print_cm": print_cm,
+        },
         {"file": names[f"{m}-cloth.svg"].name, **_first(cloth, "svg")},
         {"file": names[f"{m}-cloth.png"].name, **_first(cloth, "png"), "dpi": opts.dpi},
     ]

@@ -405,9 +405,7 @@ def _encode(
         )
     width, height = opts.frame_size
     try:
-        drawn = ordered(
-            [plan.tasks[i] for i in order], pool, draw_cell, ahead=2 * workers + 2
-        )
+        drawn = ordered([plan.tasks[i] for i in order], pool, draw_cell, ahead=2 * workers + 2)
         # The first cell starts the workers, and they must start before ffmpeg: a
         # worker forked later would inherit ffmpeg's stdin and keep it from ever
         # seeing the end of the stream.
@@ -495,4 +493,3 @@ def _render_sequence(
         progress(n_frames, n_frames)
     write_text(output.csv, csv_text)
     write_text(output.json, json.dumps({**record, "complete": True}, indent=2) + "\n")
-

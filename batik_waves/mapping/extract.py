@@ -346,4 +346,3 @@ class CausalFeatures:
         )
         self._history = {g: p[:, -self._keep :] for g, p in groups.items()}
         return {k: np.asarray(series[k], dtype=np.float64)[-new:] for k in FEATURES}
-

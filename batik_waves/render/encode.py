@@ -229,8 +229,6 @@ _NTSC = {
 _MAX_FPS = 240
 
 
-
-
 # ------------------------------------------------------------------ rates, timing
 def parse_fps(value: str | int | float | Fraction) -> Fraction:
     """A frame rate as an exact ratio.
@@ -280,7 +278,6 @@ def parse_fps(value: str | int | float | Fraction) -> Fraction:
     if not 0 < rate <= _MAX_FPS:
         raise err
     return rate
-
 
 
 _TC = re.compile(r"^(\d{2}):(\d{2}):(\d{2})([:;.])(\d{2})$")
@@ -362,7 +359,6 @@ def frame_times(start: float, n: int, fps: Fraction, first: int = 0) -> np.ndarr
     """
     k = np.arange(first, first + n, dtype=np.float64)
     return start + k * fps.denominator / fps.numerator
-
 
 
 # ----------------------------------------------------------------------- the output
@@ -456,8 +452,6 @@ def resolve_output(out: str | os.PathLike, format: str | None) -> Output:
             f"({fmt.description}); use {' or '.join(fmt.suffixes)}"
         )
     return Output(fmt, path)
-
-
 
 
 # ------------------------------------------------------------------ PNG sequences

@@ -117,8 +117,6 @@ def ordered(
             f.cancel()
 
 
-
-
 # ---------------------------------------------------------------- composing frames
 class Scratch:
     """Two uint16 scratch arrays, reused from frame to frame by one composer (each
@@ -313,6 +311,3 @@ def compose_yuv_frames(
                 fill(shift_rows(pb, d, True, scratch) if d else pb, others[i])
                 planes[i][...] = mix(planes[i], others[i], w, True, scratch)
         yield buf
-
-
-

@@ -211,7 +211,9 @@ def test_bad_mapping_errors_name_file_key_and_allowed(change, match):
 
 def test_a_choice_cannot_drive_a_number_and_a_rule_cannot_drive_a_choice():
     bad = GOOD.replace('parameter = "size"', 'parameter = "kind"', 1)
-    with pytest.raises(MappingError, match=r"takes one of 'dot', 'star' and 'none'.*\[\[choice\]\]"):
+    with pytest.raises(
+        MappingError, match=r"takes one of 'dot', 'star' and 'none'.*\[\[choice\]\]"
+    ):
         mapping(bad)
 
 

@@ -9,25 +9,9 @@ import shapely
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
+from strategies import motif_params
 
 from batik_waves.motifs.kawung import KawungParams, kawung
-
-
-def _field_strategy(spec):
-    if spec.choices is not None:
-        return st.sampled_from(spec.choices)
-    if isinstance(spec.default, bool):
-        return st.booleans()
-    lo, hi = spec.range
-    if isinstance(spec.default, int):
-        # the flower count sets the size of the work, not its validity: keep it modest
-        return st.integers(int(lo), min(int(hi), 10))
-    return st.floats(lo, hi, allow_nan=False)
-
-
-def params_strategy(cls):
-    fields = {name: _field_strategy(spec) for name, spec in cls.specs().items()}
-    return st.builds(cls, **fields)
 
 
 def _even_flowers(p: KawungParams) -> KawungParams:
@@ -42,7 +26,7 @@ def _even_flowers(p: KawungParams) -> KawungParams:
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(
-    params=params_strategy(KawungParams),
+    params=motif_params(KawungParams, max_count=10),
     variant=st.sampled_from((None, *KawungParams.variants())),
     repeat=st.sampled_from(("block", "half-drop", "half-brick")),
     seed=st.integers(0, 2**16),

@@ -5,35 +5,14 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
+from strategies import motif_params
 
 from batik_waves.errors import BatikWavesWarning, MotifError
 from batik_waves.motifs.parang import ParangParams, parang
 from batik_waves.motifs.pattern import REPEATS
-
-
-def _value(spec):
-    if spec.choices is not None:
-        return st.sampled_from(spec.choices)
-    lo, hi = spec.range
-    if isinstance(spec.default, int):
-        return st.integers(int(lo), int(hi))
-    return st.floats(lo, hi, allow_nan=False)
-
-
-@st.composite
-def parang_params(draw):
-    variant = draw(st.sampled_from((None, *ParangParams.variants())))
-    specs = ParangParams.specs()
-    names = draw(st.sets(st.sampled_from(sorted(specs)), max_size=6))
-    values = {n: draw(_value(specs[n])) for n in sorted(names)}
-    try:
-        return ParangParams.from_dict(values, variant=variant)
-    except MotifError as err:  # a cross-field rule: the message names the fields
-        assert "parameters of ParangParams" in str(err)
-        assume(False)
 
 
 @settings(
@@ -43,7 +22,7 @@ def parang_params(draw):
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(
-    params=parang_params(),
+    params=motif_params(ParangParams, some=6),
     width=st.integers(120, 360),
     height=st.integers(120, 360),
     repeat=st.sampled_from(REPEATS),
@@ -78,7 +57,7 @@ def test_any_params_give_valid_geometry_inside_the_tile(params, width, height, r
 
 
 @settings(max_examples=10, deadline=None, derandomize=True)
-@given(params=parang_params(), seed=st.integers(0, 1000))
+@given(params=motif_params(ParangParams, some=6), seed=st.integers(0, 1000))
 def test_same_seed_same_tile(params, seed):
     a = parang(params, tile=(200, 200), rng=seed)
     b = parang(params, tile=(200, 200), rng=seed)

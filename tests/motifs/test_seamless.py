@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from utils import (
-    MOTIF_VARIANTS,
     assert_images_close,
     assert_seamless,
     motif_pattern,
@@ -18,6 +15,7 @@ from utils import (
     synthetic,
 )
 
+from batik_waves.motifs import registry
 from batik_waves.motifs.pattern import Layer, Pattern
 from batik_waves.render import rasterize, render_png_array
 
@@ -25,12 +23,8 @@ REPEATS = ["block", "half-drop", "half-brick"]
 
 
 def _variants(motif: str) -> list:
-    """(motif, variant) params for every variant, or one param that skips if absent."""
-    try:
-        mod = importlib.import_module(f"batik_waves.motifs.{motif}")
-        names = list(getattr(mod, MOTIF_VARIANTS[motif]).variants())
-    except ImportError:
-        return [pytest.param(motif, None, id=f"{motif}-missing")]
+    """(motif, variant) params for every variant of a registered motif."""
+    names = list(registry.get(motif).params_class().variants())
     return [pytest.param(motif, None, id=f"{motif}-default")] + [
         pytest.param(motif, name, id=f"{motif}-{name}") for name in names
     ]
@@ -65,7 +59,7 @@ def test_the_criterion_catches_a_missing_stroke_spill():
     assert seam_ratios(img)[0] <= 1.5 and seam_ratios(cut)[0] > 1.5
 
 
-@pytest.mark.parametrize("motif,variant", [*_variants("kawung"), *_variants("parang")])
+@pytest.mark.parametrize("motif,variant", [v for m in registry.names() for v in _variants(m)])
 @pytest.mark.parametrize("repeat", ["block", "half-drop"])
 @pytest.mark.slow
 def test_motif_variants_are_seamless(motif, variant, repeat):
