@@ -89,7 +89,7 @@ def main() -> None:
         # (a) the target row
         window = "30:90" if not args.quick else "30:50"
         dur = 60.0 if not args.quick else 20.0
-        n = V.frame_count(dur, Fraction(30))
+        n = E.frame_count(dur, Fraction(30))
         out = tmp / "clip.mp4"
         med = run(
             f"(a) H.264 {dur:g} s @ 30 fps",
@@ -111,7 +111,7 @@ def main() -> None:
         # (b) other formats
         short = 10.0 if not args.quick else 4.0
         win = f"40:{40 + short:g}"
-        m = V.frame_count(short, Fraction(30))
+        m = E.frame_count(short, Fraction(30))
         run(
             f"(b) ProRes 4444 {short:g} s @ 30 fps",
             lambda: V.render_video(src, tmp / "clip.mov", window=win, workers=args.workers),
