@@ -213,7 +213,7 @@ def test_video_keyframes_come_from_the_timeline(sample_env, tmp_path):
     opts = resolve("video", {"motif": "kawung", "size": (160, 90), "fps": "12", "window": "28:34"})
     output = resolve_output(tmp_path / "x.mp4", None)
     env = load(sample_path(), opts.window)
-    plan, track = V._plan(sample_path(), opts, output, env, 28.0, 34.0)
+    plan, track = V._plan(sample_path(), opts, output=output, env=env, start=28.0, end=34.0)
     ref = offline_track(
         env,
         track.times,

@@ -232,7 +232,7 @@ def _window(src: Path, opts: Resolved, env) -> tuple[float, float]:
     return start, end
 
 
-def _plan(src: Path, opts: Resolved, output: Output, env, start: float, end: float):
+def _plan(src: Path, opts: Resolved, *, output: Output, env, start: float, end: float):
     n_frames = frame_count(end - start, opts.fps)
     if n_frames < 1:
         raise RenderError(
@@ -331,7 +331,7 @@ def render_video(
 
     env = load(src, opts.window)
     start, end = _window(src, opts, env)
-    plan, track = _plan(src, opts, output, env, start, end)
+    plan, track = _plan(src, opts, output=output, env=env, start=start, end=end)
     times = frame_times(start, plan.n_frames, opts.fps)
     # the sidecar (made now: whatever fails, fails before ffmpeg starts)
     csv_text = _csv_text(
@@ -364,7 +364,9 @@ def render_video(
         "keyframe_step": plan.step,
     }
     if output.fmt.sequence:
-        _render_sequence(src, opts, output, plan, record, csv_text, report)
+        _render_sequence(
+            src, opts, output=output, plan=plan, record=record, csv_text=csv_text, progress=report
+        )
         return output.path
     metadata = {
         "title": f"batik_waves {opts.motif} from {src.name}",
@@ -414,10 +416,11 @@ def _encode(
         progress(n_from, n_to)
         with enc:
             done = n_from
+            size = {"motion": motion, "stream": stream, "width": width, "height": height}
             frames = (
-                compose_yuv_frames(n_from, n_to, motion, stream, width, height)
+                compose_yuv_frames(n_from, n_to, **size)
                 if enc.input_pix_fmt == "yuv420p"
-                else compose_frames(n_from, n_to, motion, stream, width, height, plan.opaque)
+                else compose_frames(n_from, n_to, opaque=plan.opaque, **size)
             )
             for frame in frames:
                 enc.write(frame)
@@ -432,6 +435,7 @@ def _encode(
 def _render_sequence(
     src: Path,
     opts: Resolved,
+    *,
     output: Output,
     plan: _Plan,
     record: dict[str, Any],

@@ -219,6 +219,7 @@ class Motion:
 def compose_frames(
     n_from: int,
     n_to: int,
+    *,
     motion: Motion,
     stream: CellStream,
     width: int,
@@ -279,7 +280,7 @@ def rgba_to_yuv420(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 def compose_yuv_frames(
-    n_from: int, n_to: int, motion: Motion, stream: CellStream, width: int, height: int
+    n_from: int, n_to: int, *, motion: Motion, stream: CellStream, width: int, height: int
 ) -> Iterator[np.ndarray]:
     """Frames as yuv420p bytes (one buffer, reused), composed plane by plane.
 
