@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._procs import popen_kwargs
 from ..errors import RenderError
 
 __all__ = [
@@ -296,6 +297,7 @@ class Encoder:
                 stdout=subprocess.DEVNULL,
                 stderr=self._log,
                 start_new_session=True,
+                **popen_kwargs(),  # killed with us, even by SIGKILL
             )
         except OSError as err:
             self._log.close()

@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from .._files import atomic_path, check_not_input, write_text
+from .._procs import pool_initializer
 from ..errors import MotifError, RenderError
 from ._ffmpeg import FORMATS, Encoder, VideoFormat
 
@@ -1208,8 +1209,10 @@ def _encode(
         ctx = multiprocessing.get_context(
             "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         )
+        # the workers die with this process, even when it is killed outright
+        init, initargs = pool_initializer(_worker_init, (cells, draw))
         pool = cf.ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(cells, draw)
+            max_workers=workers, mp_context=ctx, initializer=init, initargs=initargs
         )
     try:
         drawn = _ordered(tasks, pool, lambda i: draw(cells, i), ahead=2 * workers + 2)
