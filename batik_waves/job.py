@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ._files import check_not_input, write_text
+from .eeg.formats import recording_stem
 from .errors import RenderError
 from .mapping import (
     MOTIFS,
@@ -260,11 +261,7 @@ def default_out(path: str | os.PathLike) -> Path:
 
 
 def _stem(path: str | os.PathLike) -> str:
-    name = Path(path).name
-    for ext in (".fif.gz", ".edf.gz", ".csv.gz"):
-        if name.lower().endswith(ext):
-            return name[: -len(ext)]
-    return Path(name).stem
+    return recording_stem(path)
 
 
 def _json_ready(value: Any) -> Any:

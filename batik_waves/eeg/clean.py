@@ -235,8 +235,7 @@ def plan_cleaning(raw, *, line_freq: float | str | None = "auto") -> CleaningPla
     if raw.n_times < max(MIN_SAMPLES, sfreq * MIN_SECONDS):
         raise RecordingError(
             f"{label}: too short: {raw.n_times} sample(s) ({raw.n_times / sfreq:.3g} s); "
-            f"telling good channels from flat or railed ones needs at least "
-            f"{max(MIN_SAMPLES / sfreq, MIN_SECONDS):.3g} s"
+            f"judging its channels needs at least {max(MIN_SAMPLES / sfreq, MIN_SECONDS):.3g} s"
         )
     if isinstance(line_freq, str):
         if line_freq != "auto":

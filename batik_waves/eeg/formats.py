@@ -88,7 +88,9 @@ FORMATS: tuple[Format, ...] = (
     Format("Nihon Kohden EEG, or BrainVision data beside its header", (".eeg",), "eeg"),
     Format("EEGLAB (MATLAB v7.3/HDF5 too)", (".set",), "eeglab", ("pymatreader", "h5py")),
     Format("FIF (MNE / Neuromag)", (".fif", ".fif.gz"), "mne"),
-    Format("Neuroscan CNT or ANT Neuro CNT (told apart by the header)", (".cnt",), "cnt"),
+    Format(
+        "Neuroscan CNT or ANT Neuro CNT (told apart by the header)", (".cnt",), "cnt", ("antio",)
+    ),
     Format("EGI MFF (a folder)", (".mff",), "mne", ("mffpy",), folder=True),
     Format("Curry 8", (".cdt", ".cdt.dpa", ".cdt.cef", ".cef"), "mne", ("curryreader",)),
     Format("Curry 7", (".dap", ".rs3"), "mne", ("curryreader",)),
