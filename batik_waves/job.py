@@ -232,11 +232,16 @@ def check_options(
 
 
 def sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file, hex."""
+    """SHA-256 of a file, hex; of a folder recording (EGI MFF), of its files' names and bytes."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        if f != path:
+            h.update(f.relative_to(path).as_posix().encode("utf-8") + b"\0")
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                h.update(chunk)
     return h.hexdigest()
 
 

@@ -284,3 +284,29 @@ def test_bands_into_a_closed_pipe_ends_quietly(tmp_path):
         os.close(write_end)
     assert child.stderr == b""
     assert child.returncode == 141
+
+
+def test_mff_folder_through_the_command_line(tmp_path, capsys):
+    """bands (its JSON stays JSON: mffpy prints on every read) and render take the folder."""
+    import json
+
+    from batik_waves.cli import main
+
+    path = shared_file(BASE + "EGI/test_egi_pns.mff")
+    with warnings.catch_warnings():  # the CLI shows its warnings on stderr
+        warnings.simplefilter("always", BatikWavesWarning)
+        assert main(["bands", str(path), "--json", "-q"]) == 0
+        summary = json.loads(capsys.readouterr().out)
+        assert summary["file"] == str(path) and len(summary["channels"]) == 93
+        assert summary["not_eeg"]["ECG"] == "ecg"
+        out = tmp_path / "out"
+        assert main(["render", str(path), "-o", str(out), "--size", "96", "-m", "kawung"]) == 0
+    record = json.loads((out / "test_egi_pns.json").read_text(encoding="utf-8"))
+    from batik_waves.job import sha256
+
+    assert record["source"]["sha256"] == sha256(path)  # of the folder's files
+    assert len(record["source"]["sha256"]) == 64
+    assert sorted(p.name for p in out.glob("*.svg")) == [
+        "test_egi_pns-kawung-cloth.svg",
+        "test_egi_pns-kawung.svg",
+    ]

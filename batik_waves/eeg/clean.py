@@ -268,8 +268,7 @@ def plan_cleaning(raw, *, line_freq: float | str | None = "auto") -> CleaningPla
         listed = ", ".join(f"{n} ({r})" for n, r in bad.items())
         raise RecordingError(f"{label}: no usable EEG channel: {listed}")
     if bad:
-        listed = ", ".join(f"{n} ({r})" for n, r in bad.items())
-        warn(f"{label}: leaving out {len(bad)} bad EEG channel(s): {listed}")
+        warn(f"{label}: leaving out {len(bad)} bad EEG channel(s): {_listing(bad)}")
 
     if line_freq == "auto":
         keep = [names.index(n) for n in good]
@@ -357,6 +356,14 @@ def _notch(raw, freqs: list[float]) -> None:
     else:
         for f in freqs:  # MNE's IIR notch takes one frequency at a time
             raw.notch_filter(f, picks="eeg", method="iir", verbose="error")
+
+
+def _listing(bad: dict[str, str], limit: int = 12) -> str:
+    """``"E1 (railed), E2 (flat), ... and 150 more"``: a line a person reads."""
+    items = [f"{n} ({r})" for n, r in bad.items()]
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
 
 
 def describe(plan: CleaningPlan) -> str:

@@ -292,9 +292,14 @@ def read_samples(raw, *, picks=None, start: int = 0, stop: int | None = None) ->
 
 @contextlib.contextmanager
 def reading(raw):
-    """Turn exceptions raised while *raw*'s samples are read into :class:`RecordingError`."""
+    """Turn exceptions raised while *raw*'s samples are read into :class:`RecordingError`.
+
+    What a reader library prints meanwhile (mffpy does, on every read) is swallowed:
+    the library never prints, and ``bands --json`` must stay JSON.
+    """
     try:
-        yield
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
     except (BatikWavesError, MemoryError):
         raise
     except Exception as err:  # the reader boundary: libraries raise all kinds
@@ -483,9 +488,9 @@ def _check_readable(raw) -> None:
     n = raw.n_times
     if n == 0:
         return
-    picks = [0]
-    raw.get_data(picks=picks, start=0, stop=1)
-    raw.get_data(picks=picks, start=n - 1, stop=n)
+    with contextlib.redirect_stdout(io.StringIO()):  # mffpy prints on every read
+        raw.get_data(picks=[0], start=0, stop=1)
+        raw.get_data(picks=[0], start=n - 1, stop=n)
 
 
 def _brainvision_header_for(path: Path) -> Path | None:
