@@ -1,8 +1,9 @@
 """Reading EEG recordings of any common format into an MNE Raw, in volts.
 
-:func:`read_recording` chooses a reader by the file's extension. Every format that
-:func:`mne.io.read_raw` reads is read lazily by MNE (memory stays bounded for huge
-files); formats MNE lacks (OpenBCI GUI raw text, muse-lsl and Mind Monitor CSV, a
+:func:`read_recording` chooses a reader by the file's extension, from the one table
+of formats in :mod:`batik_waves.eeg.formats`. Formats MNE reads are read lazily by MNE
+(memory stays bounded for huge files), except those whose reader cannot read partial
+blocks (NEDF); formats MNE lacks (OpenBCI GUI raw text, muse-lsl and Mind Monitor CSV, a
 plain CSV, XDF) are read here into an :class:`mne.io.RawArray` with channel types,
 volts, sample rate, measurement date and marker annotations.
 
