@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import signal
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 
 from . import __version__
+from ._procs import stop_on_signals
 from .errors import BatikWavesError
 
 __all__ = ["main"]
@@ -155,6 +158,7 @@ def _run_bands(args) -> int:
             "edge_s": round(env.edge, 3),
             "channels": list(env.ch_names),
             "left_out": dict(plan.bad),
+            "not_eeg": dict(plan.not_eeg),
             "line_freq_hz": plan.line_freq,
             "average_reference": bool(plan.reference),
             "edges_hz": {b: list(e) for b, e in zip(env.bands, env.edges, strict=True)},
@@ -186,6 +190,9 @@ def _bands_table(recording, env, plan, summary) -> str:
     if plan.bad:
         left = ", ".join(f"{n} ({r})" for n, r in plan.bad.items())
         lines.append(f"  left out: {left}")
+    if plan.not_eeg:
+        other = ", ".join(f"{n} ({t})" for n, t in plan.not_eeg.items())
+        lines.append(f"  not EEG, left out: {other}")
     notch = f"mains {plan.line_freq:g} Hz notched" if plan.line_freq else "no mains notch"
     ref = "average reference" if plan.reference else "reference as recorded"
     lines.append(
@@ -305,21 +312,12 @@ def _add_video(sub) -> None:
 
 
 def _run_video(args) -> int:
-    import signal
-
     from .jobs.options import given
     from .jobs.video import render_video
 
-    # A kill (SIGTERM) cleans up like Ctrl-C: ffmpeg stopped, no partial file left.
-    def _terminate(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
-        with progress_bar(0, desc="video", unit="frame", quiet=args.quiet) as progress:
-            render_video(args.recording, args.out, progress=progress, **given(args, "video"))
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    # SIGTERM and SIGHUP stop it like Ctrl-C (main's stop_on_signals)
+    with progress_bar(0, desc="video", unit="frame", quiet=args.quiet) as progress:
+        render_video(args.recording, args.out, progress=progress, **given(args, "video"))
     if not args.quiet:
         print(args.out)
     return 0
@@ -359,15 +357,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    Ctrl-C, SIGTERM and SIGHUP stop a command cleanly (no traceback, nothing
+    half-written under a final name) with status 128 + the signal's number; a
+    reader that closes the pipe (``| head -1``) ends it quietly with 141.
+    """
     args = build_parser().parse_args(argv)
     warnings.showwarning = _show_warning
     _quiet_mne()
     try:
-        return int(args.func(args) or 0)
+        with stop_on_signals():
+            status = int(args.func(args) or 0)
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return status
     except BatikWavesError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+    except BrokenPipeError:
+        # the Python docs' recipe: point stdout at devnull so that the flush at exit
+        # does not fail again, and end quietly as a closed pipe ends other tools
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    except KeyboardInterrupt as err:
+        with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+            print(f"{PROG}: interrupted", file=sys.stderr)
+        return 128 + getattr(err, "signum", signal.SIGINT)

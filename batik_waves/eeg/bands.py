@@ -32,7 +32,7 @@ import numpy as np
 from ..errors import RecordingError, warn
 from .clean import fill_nans, plan_cleaning
 from .envelopes import DEFAULT_BANDS, Envelopes
-from .read import read_recording
+from .read import read_recording, read_samples, source_name
 
 __all__ = [
     "band_envelopes",
@@ -420,8 +420,7 @@ def _run(
 
 
 def _raw_name(raw) -> str:
-    names = [f for f in getattr(raw, "filenames", ()) if f]
-    return str(names[0]) if names else "recording"
+    return source_name(raw)
 
 
 def _pick_indices(raw, picks) -> list[int]:
@@ -511,7 +510,7 @@ def band_envelopes(
     plan = _Plan(sfreq, checked, float(rate), len(raw.times), len(idx), name=name)
 
     def read(a: int, b: int) -> np.ndarray:
-        return raw.get_data(picks=idx, start=a, stop=b)
+        return read_samples(raw, picks=idx, start=a, stop=b)
 
     return _run(plan, read, ch_names, progress=progress, name=name)
 
@@ -611,7 +610,7 @@ def envelopes_from_file(
     filled: dict[str, int] = {}
 
     def read(a: int, b: int) -> np.ndarray:
-        x = raw.get_data(picks=idx, start=a, stop=b)
+        x = read_samples(raw, picks=idx, start=a, stop=b)
         y, n_filled = fill_nans(x)
         if n_filled:
             for ch, n_nan in zip(good, np.isnan(x).sum(axis=1), strict=True):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import RecordingError, warn
+from .read import read_samples, reading, source_name
 
 __all__ = ["CleaningPlan", "clean", "describe", "fill_nans", "plan_cleaning"]
 
@@ -28,6 +29,9 @@ RAILED_OFFSET = 0.05
 NAN_FRACTION = 0.5
 #: A mains peak must stand this many times above its neighbourhood to count.
 LINE_PEAK_RATIO = 4.0
+#: A recording shorter than this many samples, or seconds, is too short to judge.
+MIN_SAMPLES = 16
+MIN_SECONDS = 0.25
 
 _N_BLOCKS = 12
 _BLOCK_SECONDS = 4.0
@@ -49,12 +53,16 @@ class CleaningPlan:
         None when there is no mains peak (or it lies at or above Nyquist).
     reference : bool
         Whether to apply an average reference (at least three good channels).
+    not_eeg : dict
+        Channels left out because they are not EEG: name -> MNE type (``"ecg"``,
+        ``"bio"`` for SaO2, ``"misc"`` for a DC input, ...).
     """
 
     ch_names: tuple[str, ...]
     bad: dict[str, str] = field(default_factory=dict)
     line_freq: float | None = None
     reference: bool = False
+    not_eeg: dict[str, str] = field(default_factory=dict)
 
     def notch_freqs(self, sfreq: float) -> list[float]:
         """The mains frequency and its harmonics that lie safely below Nyquist."""
@@ -65,8 +73,7 @@ class CleaningPlan:
 
 
 def _label(raw) -> str:
-    names = [f for f in getattr(raw, "filenames", ()) if f]
-    return str(names[0]) if names else "recording"
+    return source_name(raw)
 
 
 def fill_nans(data: np.ndarray) -> tuple[np.ndarray, int]:
@@ -119,9 +126,9 @@ def _blocks(raw, picks: list[int]) -> list[np.ndarray]:
     n = raw.n_times
     block = max(1, round(_BLOCK_SECONDS * sfreq))
     if n <= _N_BLOCKS * block * 1.25:
-        return [raw.get_data(picks=picks)]
+        return [read_samples(raw, picks=picks)]
     starts = np.linspace(0, n - block, _N_BLOCKS).astype(int)
-    return [raw.get_data(picks=picks, start=int(s), stop=int(s) + block) for s in starts]
+    return [read_samples(raw, picks=picks, start=int(s), stop=int(s) + block) for s in starts]
 
 
 def _channel_verdicts(blocks: list[np.ndarray]) -> list[str | None]:
@@ -225,6 +232,11 @@ def plan_cleaning(raw, *, line_freq: float | str | None = "auto") -> CleaningPla
     names = [raw.ch_names[i] for i in picks]
     if raw.n_times == 0:
         raise RecordingError(f"{label}: the recording holds no samples")
+    if raw.n_times < max(MIN_SAMPLES, sfreq * MIN_SECONDS):
+        raise RecordingError(
+            f"{label}: too short: {raw.n_times} sample(s) ({raw.n_times / sfreq:.3g} s); "
+            f"judging its channels needs at least {max(MIN_SAMPLES / sfreq, MIN_SECONDS):.3g} s"
+        )
     if isinstance(line_freq, str):
         if line_freq != "auto":
             raise RecordingError(
@@ -256,8 +268,7 @@ def plan_cleaning(raw, *, line_freq: float | str | None = "auto") -> CleaningPla
         listed = ", ".join(f"{n} ({r})" for n, r in bad.items())
         raise RecordingError(f"{label}: no usable EEG channel: {listed}")
     if bad:
-        listed = ", ".join(f"{n} ({r})" for n, r in bad.items())
-        warn(f"{label}: leaving out {len(bad)} bad EEG channel(s): {listed}")
+        warn(f"{label}: leaving out {len(bad)} bad EEG channel(s): {_listing(bad)}")
 
     if line_freq == "auto":
         keep = [names.index(n) for n in good]
@@ -270,7 +281,15 @@ def plan_cleaning(raw, *, line_freq: float | str | None = "auto") -> CleaningPla
                 f"({sfreq / 2:g} Hz); no notch"
             )
             detected = None
-    return CleaningPlan(ch_names=tuple(good), bad=bad, line_freq=detected, reference=len(good) >= 3)
+    types = raw.get_channel_types()
+    not_eeg = {n: t for n, t in zip(raw.ch_names, types, strict=True) if t != "eeg"}
+    return CleaningPlan(
+        ch_names=tuple(good),
+        bad=bad,
+        line_freq=detected,
+        reference=len(good) >= 3,
+        not_eeg=not_eeg,
+    )
 
 
 def clean(raw, *, line_freq: float | str | None = "auto", reference: str | None = "average"):
@@ -308,7 +327,9 @@ def clean(raw, *, line_freq: float | str | None = "auto", reference: str | None 
         )
     label = _label(raw)
     plan = plan_cleaning(raw, line_freq=line_freq)
-    out = raw.copy().pick(list(plan.ch_names)).load_data(verbose="error")
+    out = raw.copy().pick(list(plan.ch_names))
+    with reading(raw):
+        out.load_data(verbose="error")
     filled, n_filled = fill_nans(out._data)
     if n_filled:
         where = [n for n, row in zip(out.ch_names, out._data, strict=True) if np.isnan(row).any()]
@@ -335,6 +356,14 @@ def _notch(raw, freqs: list[float]) -> None:
     else:
         for f in freqs:  # MNE's IIR notch takes one frequency at a time
             raw.notch_filter(f, picks="eeg", method="iir", verbose="error")
+
+
+def _listing(bad: dict[str, str], limit: int = 12) -> str:
+    """``"E1 (railed), E2 (flat), ... and 150 more"``: a line a person reads."""
+    items = [f"{n} ({r})" for n, r in bad.items()]
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
 
 
 def describe(plan: CleaningPlan) -> str:

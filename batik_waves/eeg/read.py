@@ -1,8 +1,9 @@
 """Reading EEG recordings of any common format into an MNE Raw, in volts.
 
-:func:`read_recording` chooses a reader by the file's extension. Every format that
-:func:`mne.io.read_raw` reads is read lazily by MNE (memory stays bounded for huge
-files); formats MNE lacks (OpenBCI GUI raw text, muse-lsl and Mind Monitor CSV, a
+:func:`read_recording` chooses a reader by the file's extension, from the one table
+of formats in :mod:`batik_waves.eeg.formats`. Formats MNE reads are read lazily by MNE
+(memory stays bounded for huge files), except those whose reader cannot read partial
+blocks (NEDF); formats MNE lacks (OpenBCI GUI raw text, muse-lsl and Mind Monitor CSV, a
 plain CSV, XDF) are read here into an :class:`mne.io.RawArray` with channel types,
 volts, sample rate, measurement date and marker annotations.
 
@@ -30,55 +31,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import BatikWavesWarning, RecordingError, warn
+from ..errors import BatikWavesError, BatikWavesWarning, RecordingError, warn
+from .formats import EXTENSIONS, extension_of, format_of, missing_packages
 
-__all__ = ["SUPPORTED_EXTENSIONS", "infer_channel_types", "read_recording"]
+__all__ = [
+    "SUPPORTED_EXTENSIONS",
+    "infer_channel_types",
+    "read_recording",
+    "read_samples",
+    "source_name",
+]
 
-#: Formats read by MNE (lazily unless ``preload=True``): extension -> description.
-_MNE_EXTENSIONS: dict[str, str] = {
-    ".edf": "EDF/EDF+ (European Data Format)",
-    ".bdf": "BDF (BioSemi 24-bit)",
-    ".gdf": "GDF (General Data Format)",
-    ".vhdr": "BrainVision header (with its .eeg and .vmrk)",
-    ".ahdr": "BrainVision header (ahdr)",
-    ".set": "EEGLAB",
-    ".fif": "FIF (MNE / Neuromag)",
-    ".fif.gz": "FIF, gzipped",
-    ".cnt": "Neuroscan or ANT Neuro CNT",
-    ".eeg": "Nihon Kohden EEG (or BrainVision data beside its .vhdr)",
-    ".mff": "EGI MFF (folder)",
-    ".nxe": "Nexstim eXimia",
-    ".mefd": "MEF3 (folder)",
-    ".mat": "FieldTrip raw data",
-    ".data": "Nicolet",
-    ".nedf": "Neuroelectrics NEDF",
-    ".ns3": "Blackrock NSx",
-    ".lay": "Persyst",
-    ".cdt": "Curry 8",
-    ".cdt.dpa": "Curry 8 header",
-    ".cdt.cef": "Curry 8 events",
-    ".cef": "Curry events",
-    ".dap": "Curry 7",
-    ".rs3": "Curry 7",
-    ".dat": "Curry or BCI2000",
-    ".bin": "Artemis123 / FIL OPM",
-    ".sqd": "KIT/Yokogawa",
-    ".con": "KIT/Yokogawa",
-    ".ds": "CTF (folder)",
-}
-
-#: Formats read by batik_waves itself: extension -> description.
-_OWN_EXTENSIONS: dict[str, str] = {
-    ".txt": "OpenBCI GUI raw text ('%' header lines, then CSV in µV)",
-    ".csv": "muse-lsl CSV, Mind Monitor CSV, or plain CSV (time column + channels in µV)",
-    ".xdf": "XDF (Lab Streaming Layer; the EEG stream)",
-    ".xdfz": "XDF, gzipped",
-}
-
-#: Every extension :func:`read_recording` accepts, with a description.
-SUPPORTED_EXTENSIONS: dict[str, str] = dict(sorted({**_MNE_EXTENSIONS, **_OWN_EXTENSIONS}.items()))
-
-_FOLDER_FORMATS = (".mff", ".ds", ".mefd")
+#: Every extension :func:`read_recording` accepts, with the format's name (from
+#: :data:`batik_waves.eeg.formats.FORMATS`, the one table of formats).
+SUPPORTED_EXTENSIONS: dict[str, str] = dict(sorted((e, f.name) for e, f in EXTENSIONS.items()))
 
 # MNE warnings that say nothing about the recording's content.
 _NOISE = ("does not conform to MNE naming conventions",)
@@ -130,13 +96,16 @@ def read_recording(path: str | os.PathLike, *, preload: bool = False):
         garbage file, an unknown extension, or a file without EEG channels.
     """
     path = Path(path).expanduser()
-    ext = _extension(path)
+    ext = extension_of(path)
+    fmt = format_of(path)
     if not path.exists():
         raise RecordingError(f"{path}: no such file")
     if path.is_dir():
-        if ext not in _FOLDER_FORMATS:
+        if fmt is None or not fmt.folder:
             raise RecordingError(f"{path}: is a folder, not a recording file")
     else:
+        if fmt is not None and fmt.folder:
+            raise RecordingError(f"{path}: {fmt.name.split(' (')[0]} is a folder, not a file")
         try:
             size = path.stat().st_size
         except OSError as err:  # pragma: no cover - races, permissions
@@ -145,15 +114,23 @@ def read_recording(path: str | os.PathLike, *, preload: bool = False):
             raise RecordingError(f"{path}: the file is empty")
         if not os.access(path, os.R_OK):
             raise RecordingError(f"{path}: permission denied")
-    if ext not in SUPPORTED_EXTENSIONS:
+    if fmt is None:
         listed = ", ".join(SUPPORTED_EXTENSIONS)
         what = f"unknown extension {ext!r}" if ext else "no file extension"
         raise RecordingError(f"{path}: {what}; supported extensions are {listed}")
+    missing = missing_packages(fmt)
+    if missing:
+        names = " and ".join(missing)
+        raise RecordingError(
+            f"{path}: reading {fmt.name.split(' (')[0]} needs {names} (dependencies of "
+            f"batik-waves: pip install {' '.join(missing)})"
+        )
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            raw = _dispatch(path, ext, preload)
+            raw = _READERS[fmt.reader](path, preload or fmt.preload)
+            raw._batik_waves_source = str(path)  # errors name what the user gave
             _check_readable(raw)
         except RecordingError:
             raise
@@ -182,47 +159,79 @@ def read_recording(path: str | os.PathLike, *, preload: bool = False):
 def infer_channel_types(names: Sequence[str]) -> list[str]:
     """Guess each channel's MNE type from its name; ``eeg`` when nothing else fits.
 
+    MNE's EDF convention comes first: a leading type word (``EEG``, ``ECG``,
+    ``EOG``, ``EMG``, ``RESP``, ``TEMP``, ``SaO2``, ``BIO``, ``MISC``, ``STIM``)
+    names the type. Then the common labels of clinical, sleep and consumer
+    recordings: pulse oximetry (SaO2, SpO2, Pleth: ``bio``), breathing (Resp,
+    Airflow, Thor, Abdo: ``resp``), temperature, DC inputs, body position, light,
+    snore, events and triggers, accelerometer and AUX, ear references.
+
     Examples
     --------
     >>> infer_channel_types(["EEG Fp1", "ECG ECG", "EEG A2-A1", "Status", "LEOG", "EXG3"])
     ['eeg', 'ecg', 'misc', 'stim', 'eog', 'misc']
     >>> infer_channel_types(["Accel Channel 0", "Right AUX", "EMG chin", "O1.."])
     ['misc', 'misc', 'emg', 'eeg']
+    >>> infer_channel_types(["SaO2 X9", "SpO2", "POL DC02", "Resp chest", "Temp", "Position"])
+    ['bio', 'bio', 'misc', 'resp', 'temperature', 'misc']
     """
     return [_type_from_name(n) for n in names]
 
 
 # ----------------------------------------------------------- channel typing
+# MNE's EDF reader (infer_types=True): the first word of the label is the type.
+_PREFIX_TYPES = {
+    "ECG": "ecg",
+    "EKG": "ecg",
+    "EOG": "eog",
+    "EMG": "emg",
+    "BIO": "bio",
+    "SAO2": "bio",
+    "RESP": "resp",
+    "TEMP": "temperature",
+    "MISC": "misc",
+    "STIM": "stim",
+}
 _STIM_TOKENS = {"STATUS", "STI", "STIM", "TRIGGER", "TRIG", "MARKER", "MARKERS", "EVENT", "EVENTS"}
-_MISC_TOKENS = {
-    "ACC",
-    "ACCEL",
-    "ACCELEROMETER",
-    "GYRO",
-    "AUX",
-    "PHOTIC",
-    "SPO2",
-    "PULSE",
-    "HR",
-    "BATTERY",
-    "TEMP",
-    "TEMPERATURE",
-    "LIGHT",
-    "HSI",
-    "PPG",
-    "RESP",
-    "IBI",
-    "BURSTS",
-    "SUPPR",
-    "ANNOTATIONS",
+_TOKEN_TYPES = {
+    **dict.fromkeys(("SAO2", "SPO2", "PLETH", "PULSE", "HR", "PPG", "OXI", "OXIMETRY"), "bio"),
+    **dict.fromkeys(
+        ("RESP", "RESPIRATION", "AIRFLOW", "FLOW", "THOR", "THORAX", "ABD", "ABDO", "ABDOMEN"),
+        "resp",
+    ),
+    **dict.fromkeys(("TEMP", "TEMPERATURE"), "temperature"),
+    **dict.fromkeys(
+        (
+            "ACC",
+            "ACCEL",
+            "ACCELEROMETER",
+            "GYRO",
+            "AUX",
+            "PHOTIC",
+            "BATTERY",
+            "LIGHT",
+            "LUX",
+            "POSITION",
+            "SNORE",
+            "HSI",
+            "IBI",
+            "BURSTS",
+            "SUPPR",
+            "ANNOTATIONS",
+        ),
+        "misc",
+    ),
 }
 _EAR_RE = re.compile(r"^(A1|A2|M1|M2)(-(A1|A2|M1|M2|REF|LE|AVG))?$")
+_DC_RE = re.compile(r"^DC\d*$")
 
 
 def _type_from_name(name: str) -> str:
     upper = name.upper().strip().strip(".")
     tokens = [t for t in re.split(r"[^A-Z0-9]+", upper) if t]
     bare = re.sub(r"^EEG[\s_:-]*", "", upper)
+    if len(tokens) > 1 and tokens[0] in _PREFIX_TYPES and not upper.startswith("EEG"):
+        return _PREFIX_TYPES[tokens[0]]
     for t in tokens:
         if t.startswith(("ECG", "EKG")) or t.endswith(("ECG", "EKG")):
             return "ecg"
@@ -234,7 +243,10 @@ def _type_from_name(name: str) -> str:
             return "emg"
     if any(t in _STIM_TOKENS for t in tokens) or re.match(r"^STI\s?\d", upper):
         return "stim"
-    if any(t in _MISC_TOKENS or t.startswith(("ACCEL", "GYRO", "AUX")) for t in tokens):
+    for t in tokens:
+        if t in _TOKEN_TYPES:
+            return _TOKEN_TYPES[t]
+    if any(t.startswith(("ACCEL", "GYRO", "AUX")) or _DC_RE.match(t) for t in tokens):
         return "misc"
     if re.fullmatch(r"EXG\d+", bare) or _EAR_RE.match(bare.replace(" ", "")):
         return "misc"
@@ -254,56 +266,208 @@ def _retype_mne(raw) -> None:
         raw.set_channel_types(mapping, on_unit_change="ignore", verbose="error")
 
 
+# ------------------------------------------------------------ after reading
+def source_name(raw) -> str:
+    """What the user named for *raw*: the path given to :func:`read_recording`.
+
+    MNE's own ``raw.filenames`` name the data file (a BrainVision ``.eeg``, an MFF's
+    ``signal1.bin``); messages must name what the user typed.
+    """
+    given = getattr(raw, "_batik_waves_source", None)
+    if given:
+        return str(given)
+    names = [f for f in getattr(raw, "filenames", ()) if f]
+    return str(names[0]) if names else "recording"
+
+
+def read_samples(raw, *, picks=None, start: int = 0, stop: int | None = None) -> np.ndarray:
+    """``raw.get_data(picks, start, stop)``; a reader library's failure becomes RecordingError.
+
+    Readers open a file lazily and fail, if at all, when samples are read (MNE's
+    NEDF reader on a block it does not expect, a file damaged past its header).
+    Any such exception becomes one line naming the recording.
+    """
+    with reading(raw):
+        return raw.get_data(picks=picks, start=start, stop=stop)
+
+
+@contextlib.contextmanager
+def reading(raw):
+    """Turn exceptions raised while *raw*'s samples are read into :class:`RecordingError`.
+
+    What a reader library prints meanwhile (mffpy does, on every read) is swallowed:
+    the library never prints, and ``bands --json`` must stay JSON.
+    """
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    except (BatikWavesError, MemoryError):
+        raise
+    except Exception as err:  # the reader boundary: libraries raise all kinds
+        detail = _one_line(str(err))
+        if not detail or isinstance(err, AssertionError):
+            detail = f"malformed content ({type(err).__name__})"
+        raise RecordingError(
+            f"{source_name(raw)}: cannot read the samples: {_shorten(_printable(detail))}"
+        ) from err
+
+
 # ------------------------------------------------------------------ dispatch
-def _extension(path: Path) -> str:
-    name = path.name.lower()
-    for ext in sorted(SUPPORTED_EXTENSIONS, key=len, reverse=True):
-        if name.endswith(ext):
-            return ext
-    return path.suffix.lower()
+def _read_txt(path: Path, preload: bool):
+    if _first_line(path).lstrip().startswith("%"):
+        return _read_openbci(path)
+    try:
+        return _mne(path, preload)  # BOXY .txt
+    except Exception as err:
+        raise RecordingError(
+            f"{path}: not an OpenBCI GUI raw text file (no '%' header lines) "
+            "nor a readable BOXY file"
+        ) from err
 
 
-def _dispatch(path: Path, ext: str, preload: bool):
-    if ext == ".txt":
-        if _first_line(path).lstrip().startswith("%"):
-            return _read_openbci(path)
-        try:
-            return _read_mne(path, preload)  # BOXY .txt
-        except Exception as err:
-            raise RecordingError(
-                f"{path}: not an OpenBCI GUI raw text file (no '%' header lines) "
-                "nor a readable BOXY file"
-            ) from err
-    if ext == ".csv":
-        return _read_csv(path)
-    if ext in (".xdf", ".xdfz"):
-        _check_xdf_magic(path, ext)
-        return _read_xdf(path)
-    if ext == ".eeg":
-        header = _brainvision_header_for(path)
-        if header is not None:
-            return _read_mne(header, preload)
-    if ext in (".vhdr", ".ahdr"):
-        _check_brainvision(path)
-    if ext in (".edf", ".bdf"):
-        _check_edf_size(path, 3 if ext == ".bdf" else 2)
-    return _read_mne(path, preload)
+def _read_xdf_file(path: Path, preload: bool):
+    _check_xdf_magic(path, extension_of(path))
+    return _read_xdf(path)
 
 
-def _read_mne(path: Path, preload: bool):
+def _read_edf(path: Path, preload: bool):
+    _check_edf_size(path, 2)
+    return _mne(path, preload)
+
+
+def _read_bdf(path: Path, preload: bool):
+    _check_edf_size(path, 3)
+    return _mne(path, preload)
+
+
+def _read_brainvision(path: Path, preload: bool):
+    _check_brainvision(path)
+    return _mne(path, preload)
+
+
+def _read_eeg(path: Path, preload: bool):
+    """A ``.eeg``: BrainVision data when its header is beside it, else Nihon Kohden."""
+    header = _brainvision_header_for(path)
+    if header is None:
+        return _mne(path, preload)
+    _check_brainvision(header, label=path)
+    return _mne(header, preload)
+
+
+def _read_eeglab(path: Path, preload: bool):
+    """EEGLAB ``.set``; the samples may sit in a ``.fdt`` beside it, which must be there."""
+    try:
+        return _mne(path, preload)
+    except FileNotFoundError as err:
+        tried = re.findall(r"[^\s,]+\.fdt", str(err))
+        if not tried:
+            raise
+        names = " or ".join(dict.fromkeys(Path(t).name for t in tried))
+        raise RecordingError(
+            f"{path}: its data file is missing: EEGLAB keeps the samples beside the .set in {names}"
+        ) from err
+
+
+def _read_fieldtrip(path: Path, preload: bool):
     import mne
 
+    return _mne(path, preload, lambda p, **_: mne.io.read_raw_fieldtrip(p, info=None))
+
+
+def _read_nicolet(path: Path, preload: bool):
+    import mne
+
+    return _mne(path, preload, mne.io.read_raw_nicolet, ch_type="eeg")
+
+
+def _read_cnt(path: Path, preload: bool):
+    """ANT Neuro (RIFF/RF64) or Neuroscan (a version string) CNT, told by the header.
+
+    MNE's generic reader tries Neuroscan, then ANT; ANT's library can take the
+    process down on a Neuroscan file, so the header chooses, and ANT's reader
+    never sees anything but a RIFF or RF64 file.
+    """
+    import mne
+
+    with open(path, "rb") as f:
+        head = f.read(12)
+    if head[:4] in (b"RIFF", b"RF64"):
+        return _mne(path, preload, mne.io.read_raw_ant)
+    if not head.startswith(b"Version"):
+        raise RecordingError(
+            f"{path}: neither a Neuroscan CNT (its header starts with 'Version') nor an "
+            "ANT Neuro CNT (RIFF or RF64)"
+        )
+    return _read_neuroscan(path, preload)
+
+
+# Neuroscan sample widths MNE offers, in the order tried when the header leaves it open.
+_CNT_FORMATS = ("int16", "int32")
+
+
+def _read_neuroscan(path: Path, preload: bool):
+    """Neuroscan CNT: MNE's ``data_format="auto"``, else the width whose signal is EEG.
+
+    When the header's sample count is 0, MNE cannot tell 16- from 32-bit samples.
+    Both may open; read with the wrong width the samples are garbage of volts
+    (pairs of 16-bit words as one number, or halves of 32-bit ones), so the width
+    whose channels have the smallest typical spread is the right one.
+    """
+    import mne
+
+    try:
+        return _mne(path, preload, mne.io.read_raw_cnt, data_format="auto")
+    except Exception as err:
+        first = err
+    candidates = []
+    for data_format in _CNT_FORMATS:
+        try:
+            raw = _mne(path, False, mne.io.read_raw_cnt, data_format=data_format)
+            picks = mne.pick_types(raw.info, eeg=True)
+            stop = min(raw.n_times, int(10 * raw.info["sfreq"]) + 1)
+            x = raw.get_data(picks=picks[:64] if len(picks) else None, stop=stop)
+            spread = float(np.median(np.std(x, axis=1)))
+        except Exception:
+            continue
+        if np.isfinite(spread):
+            candidates.append((spread, data_format))
+    if not candidates:
+        raise first
+    data_format = min(candidates)[1]
+    return _mne(path, preload, mne.io.read_raw_cnt, data_format=data_format)
+
+
+def _read_generic(path: Path, preload: bool):
+    return _mne(path, preload)
+
+
+def _mne(path: Path, preload: bool, reader=None, **kwargs):
+    """An ``mne.io`` reader (default ``read_raw``), quiet, channels typed from names."""
+    import mne
+
+    reader = mne.io.read_raw if reader is None else reader
     # Some MNE readers print progress (NSx); the library never prints.
     with contextlib.redirect_stdout(io.StringIO()):
-        ext = _extension(path)
-        if ext == ".mat":
-            raw = mne.io.read_raw_fieldtrip(path, info=None)
-        elif ext == ".data":
-            raw = mne.io.read_raw_nicolet(path, ch_type="eeg", preload=preload, verbose="warning")
-        else:
-            raw = mne.io.read_raw(path, preload=preload, verbose="warning")
+        raw = reader(path, preload=preload, verbose="warning", **kwargs)
     _retype_mne(raw)
     return raw
+
+
+#: Format.reader -> the function reading it, ``(path, preload) -> Raw``.
+_READERS = {
+    "edf": _read_edf,
+    "bdf": _read_bdf,
+    "brainvision": _read_brainvision,
+    "eeg": _read_eeg,
+    "cnt": _read_cnt,
+    "eeglab": _read_eeglab,
+    "fieldtrip": _read_fieldtrip,
+    "nicolet": _read_nicolet,
+    "mne": _read_generic,
+    "openbci": _read_txt,
+    "csv": lambda path, preload: _read_csv(path),
+    "xdf": _read_xdf_file,
+}
 
 
 def _check_xdf_magic(path: Path, ext: str) -> None:
@@ -325,9 +489,9 @@ def _check_readable(raw) -> None:
     n = raw.n_times
     if n == 0:
         return
-    picks = [0]
-    raw.get_data(picks=picks, start=0, stop=1)
-    raw.get_data(picks=picks, start=n - 1, stop=n)
+    with contextlib.redirect_stdout(io.StringIO()):  # mffpy prints on every read
+        raw.get_data(picks=[0], start=0, stop=1)
+        raw.get_data(picks=[0], start=n - 1, stop=n)
 
 
 def _brainvision_header_for(path: Path) -> Path | None:
@@ -338,29 +502,37 @@ def _brainvision_header_for(path: Path) -> Path | None:
     return None
 
 
-def _check_brainvision(path: Path) -> None:
+def _check_brainvision(path: Path, *, label: Path | None = None) -> None:
+    """The header names a data file that is there and holds whole samples (as MNE reads it).
+
+    A vAmp header (``.ahdr``) lists one channel fewer than its ``.eeg`` holds: MNE
+    adds that channel while reading and drops it, so the check counts it too.
+    Errors name *label* (what the user gave) or the header.
+    """
+    label = path if label is None else label
     text = path.read_bytes()[:65536].decode("utf-8", errors="replace")
     if "Brain Vision" not in text and "BrainVision" not in text:
-        raise RecordingError(f"{path}: not a BrainVision header (no 'Brain Vision' line)")
+        raise RecordingError(f"{label}: not a BrainVision header (no 'Brain Vision' line)")
     m = re.search(r"^\s*DataFile\s*=\s*(.+?)\s*$", text, flags=re.MULTILINE)
     if m is None:
-        raise RecordingError(f"{path}: the BrainVision header names no DataFile")
+        raise RecordingError(f"{label}: the BrainVision header names no DataFile")
     data = path.parent / m.group(1)
     if not data.is_file():
-        raise RecordingError(f"{path}: its data file {data.name} is missing")
+        raise RecordingError(f"{label}: its data file {data.name} is missing")
     size = data.stat().st_size
     if size == 0:
-        raise RecordingError(f"{path}: its data file {data.name} is empty")
+        raise RecordingError(f"{label}: its data file {data.name} is empty")
     n_ch = re.search(r"^\s*NumberOfChannels\s*=\s*(\d+)", text, flags=re.MULTILINE)
     fmt = re.search(r"^\s*BinaryFormat\s*=\s*(\w+)", text, flags=re.MULTILINE)
     width = {"INT_16": 2, "UINT_16": 2, "INT_32": 4, "IEEE_FLOAT_32": 4}.get(
         fmt.group(1).upper() if fmt else "", 0
     )
     if n_ch and width and "DataFormat=ASCII" not in text.replace(" ", ""):
-        frame = int(n_ch.group(1)) * width
+        channels = int(n_ch.group(1)) + (extension_of(path) == ".ahdr")
+        frame = channels * width
         if frame and size % frame:
             raise RecordingError(
-                f"{path}: its data file {data.name} is truncated ({size} bytes is not a "
+                f"{label}: its data file {data.name} is truncated ({size} bytes is not a "
                 f"whole number of {frame}-byte samples)"
             )
 
@@ -403,13 +575,16 @@ def _check_edf_size(path: Path, bytes_per_sample: int) -> None:
 
 def _describe_failure(ext: str, err: Exception) -> str:
     what = SUPPORTED_EXTENSIONS.get(ext, ext).split(" (")[0]
-    detail = _one_line(str(err))
-    detail = "".join(c if c.isprintable() else "?" for c in detail)
+    detail = _printable(_one_line(str(err)))
     if not detail or isinstance(err, AssertionError):
         detail = f"malformed content ({type(err).__name__})"
     if isinstance(err, UnicodeDecodeError):
         detail = "not text (undecodable bytes)"
     return f"not a readable {what} file: {_shorten(detail)}"
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _one_line(text: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from .._io import check_not_input
 from ..eeg.bands import envelopes_from_file
 from ..eeg.envelopes import Envelopes
+from ..eeg.formats import recording_stem
 from ..eeg.simulate import sample_path
 
 __all__ = ["Progress", "check_targets", "inputs_of", "load", "recording", "stem"]
@@ -28,12 +29,9 @@ def recording(path: str | os.PathLike | None) -> Path:
 
 
 def stem(path: str | os.PathLike) -> str:
-    """The recording's name without its extension (``rec.fif.gz`` -> ``rec``)."""
-    name = Path(path).name
-    for ext in (".fif.gz", ".edf.gz", ".csv.gz"):
-        if name.lower().endswith(ext):
-            return name[: -len(ext)]
-    return Path(name).stem
+    """The recording's name without its extension (``rec.fif.gz`` -> ``rec``), by the
+    one table of formats the reader dispatches from."""
+    return recording_stem(path)
 
 
 def inputs_of(path: Path) -> list[Path]:

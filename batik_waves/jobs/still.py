@@ -219,12 +219,19 @@ def _first(entry: dict, fmt: str) -> dict:
     return out
 
 
+def _size_bytes(path: Path) -> int:
+    """A file's size, or the sum of a folder recording's (EGI MFF) files."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
 def _source(path: Path, env: Envelopes, digest: str) -> dict[str, Any]:
     return {
         "file": path.name,
         "path": str(path),
         "sha256": digest,
-        "size_bytes": path.stat().st_size,
+        "size_bytes": _size_bytes(path),
         "duration_s": round(float(env.duration), 3),
         "start_s": round(float(env.times[0]), 3),
         "channels": list(env.ch_names),

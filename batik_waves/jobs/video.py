@@ -40,7 +40,6 @@ import json
 import math
 import multiprocessing
 import os
-import signal
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -49,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from .._io import atomic_path, sha256, write_text
+from .._procs import pool_initializer
 from ..errors import ParameterError, RecordingError, RenderError
 from ..motifs import registry
 from ..motifs.palette import Palette
@@ -125,12 +125,6 @@ def draw_cell(task: CellTask):
     pw, ph = max(1, round(cw * task.scale)), max(1, round(ch * task.scale))
     cell = rasterize(pattern, width=pw, height=ph, scale=task.scale)
     return rgba_to_yuv420(cell) if task.yuv else cell
-
-
-def _ignore_sigint() -> None:
-    # Ctrl-C on the terminal reaches the whole process group: the main process
-    # stops the workers itself, so they must not die with a traceback of their own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # ------------------------------------------------------------------ the sidecar
@@ -402,8 +396,10 @@ def _encode(
         ctx = multiprocessing.get_context(
             "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         )
+        # the workers ignore Ctrl-C (the main process stops them) and die with it
+        initializer, initargs = pool_initializer()
         pool = cf.ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_ignore_sigint
+            max_workers=workers, mp_context=ctx, initializer=initializer, initargs=initargs
         )
     width, height = opts.frame_size
     try:

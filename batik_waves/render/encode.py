@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from .._check import check_choice
+from .._procs import popen_kwargs
 from ..errors import ParameterError, RenderError
 
 __all__ = [
@@ -590,6 +591,7 @@ class Encoder:
                 stdout=subprocess.DEVNULL,
                 stderr=self._log,
                 start_new_session=True,
+                **popen_kwargs(),  # killed with us, even by SIGKILL
             )
         except OSError as err:
             self._log.close()

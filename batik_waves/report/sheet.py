@@ -101,7 +101,7 @@ def contact_sheet(
         Where the PNG goes (written atomically).
     envelopes : Envelopes
         The recording's band envelopes (drawn over time).
-    rendered : sequence of batik_waves.job.RenderedMotif
+    rendered : sequence of batik_waves.jobs.still.RenderedMotif
         Per motif: the tile, the cloth and the parameters along it.
     title : str
         The recording's name.

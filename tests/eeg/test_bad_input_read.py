@@ -180,7 +180,7 @@ def test_edf_without_eeg_channels(tmp_path):
     raw = mne.io.RawArray(np.random.default_rng(0).normal(0, 1e-4, (2, 1280)), info, verbose=False)
     path = tmp_path / "ecg_only.edf"
     mne.export.export_raw(path, raw, fmt="edf", verbose="error")
-    _refused(path, "no EEG channels (found ECG (ecg), Resp (misc))")
+    _refused(path, "no EEG channels (found ECG (ecg), Resp (resp))")
 
 
 def test_xdf_without_eeg_stream(monkeypatch, tmp_path):
