@@ -44,7 +44,7 @@ import numpy as np
 
 from .eeg.envelopes import Envelopes, _moving_average
 from .errors import MotifError
-from .mapping.extract import CausalFeatures, features, features_series
+from .mapping.extract import CausalFeatures, baseline, departures, features, features_series
 from .mapping.rules import (
     Mapping,
     load_mapping,
@@ -89,6 +89,9 @@ class Policy:
         Steady parameters (crackle) keep the base's value.
     quantum : float or None
         Round float parameters to this fraction of their range (None: exact).
+    departures : bool
+        Rules with ``follow`` also read each moment's departure from the
+        recording's own baseline (:func:`~batik_waves.mapping.extract.baseline`).
     """
 
     smooth: float | None = None
@@ -96,6 +99,7 @@ class Policy:
     hold: float = HOLD
     steady: bool = True
     quantum: float | None = QUANTUM
+    departures: bool = True
 
     def __post_init__(self) -> None:
         if self.structure not in ("hold", "fixed"):
@@ -328,9 +332,18 @@ def offline_track(
     cls = type(base)
     fixed = {**_palette_override(motif, pal.name or palette), **_pinned(cls, base, policy)}
     series = features_series(env, times, smooth=smooth)
+    followed = sorted({r.feature for r in mapping.rules if r.follow and r.motif == motif})
+    moved: dict[str, np.ndarray] = {}
+    if policy.departures and followed:
+        moved = departures(series, baseline(env, followed, smooth=smooth))
     params = [
         params_from_features(
-            motif, {f: float(v[k]) for f, v in series.items()}, mapping, variant=variant, **fixed
+            motif,
+            {f: float(v[k]) for f, v in series.items()},
+            mapping,
+            variant=variant,
+            departures={f: float(v[k]) for f, v in moved.items()},
+            **fixed,
         )
         for k in range(len(times))
     ]

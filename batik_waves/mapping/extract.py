@@ -33,7 +33,16 @@ import numpy as np
 from ..eeg.envelopes import REGIONS, BandSummary, Envelopes, _moving_average
 from ..errors import MappingError
 
-__all__ = ["BANDS", "FEATURES", "CausalFeatures", "features", "features_series"]
+__all__ = [
+    "BANDS",
+    "FEATURES",
+    "Baseline",
+    "CausalFeatures",
+    "baseline",
+    "departures",
+    "features",
+    "features_series",
+]
 
 #: The bands the features are named after.
 BANDS = ("delta", "theta", "alpha", "beta", "gamma")
@@ -266,6 +275,51 @@ def features_series(
         idx = np.clip(np.searchsorted(t, times + 1e-9, side="right") - 1, 0, len(t) - 1)
         return {k: np.asarray(series[k], dtype=np.float64)[idx] for k in FEATURES}
     return {k: np.interp(times, t, series[k]) for k in FEATURES}
+
+
+# ------------------------------------------------------------------ baselines
+#: Seconds between the samples a recording's baseline is measured on.
+_BASELINE_STEP = 0.25
+
+#: Feature -> (10th, 50th, 90th percentile) over a recording: its own baseline.
+Baseline = dict[str, tuple[float, float, float]]
+
+
+def baseline(envelopes: Envelopes, names: Sequence[str], *, smooth: float = 4.0) -> Baseline:
+    """Each feature's own distribution over the recording (away from filter edges),
+    smoothed like the moments it will be compared with."""
+    t = envelopes.times[envelopes._core()]
+    if len(t) < 2:
+        t = envelopes.times
+    grid = np.arange(float(t[0]), float(t[-1]) + 1e-9, _BASELINE_STEP)
+    series = features_series(envelopes, grid, smooth=smooth)
+    out: Baseline = {}
+    for n in names:
+        x = series[n][np.isfinite(series[n])]
+        if len(x):
+            lo, mid, hi = np.percentile(x, [10.0, 50.0, 90.0])
+            out[n] = (float(lo), float(mid), float(hi))
+    return out
+
+
+def departures(series: MappingABC[str, np.ndarray], base: Baseline) -> dict[str, np.ndarray]:
+    """Each moment's departure from the baseline: (value − median) / (p90 − p10); 0
+    where the feature does not move (a spread under a millionth) or is missing.
+
+    >>> d = departures({"alpha": np.array([0.1, 0.2, 0.4])}, {"alpha": (0.1, 0.2, 0.3)})
+    >>> [round(float(v), 2) for v in d["alpha"]]
+    [-0.5, 0.0, 1.0]
+    """
+    out = {}
+    for n, (lo, mid, hi) in base.items():
+        x = np.asarray(series[n], dtype=np.float64)
+        spread = hi - lo
+        if spread < 1e-6:
+            out[n] = np.zeros_like(x)
+        else:
+            d = (x - mid) / spread
+            out[n] = np.where(np.isfinite(d), d, 0.0)
+    return out
 
 
 class CausalFeatures:

@@ -90,6 +90,13 @@ class Rule:
         One of :data:`CURVES`.
     invert : bool
         High feature gives the low end of *output*.
+    follow : float
+        How far the moment's departure from the recording's own baseline moves the
+        parameter, in output ranges per unit of departure (``follow`` in TOML; 0: the
+        rule reads only the feature's value). A departure of +1 is a moment as far
+        above the recording's median as the spread of its 10th to 90th percentiles.
+        The whole recording (a tile) departs by 0, so ``follow`` shapes the story
+        along a cloth and a video, never who the recording is.
     """
 
     motif: str
@@ -99,6 +106,7 @@ class Rule:
     output: tuple[float, float]
     curve: str = "linear"
     invert: bool = False
+    follow: float = 0.0
 
     def position(self, x: float) -> float:
         """Where feature value *x* puts the parameter, 0 (start of output) to 1 (end)."""
@@ -110,10 +118,20 @@ class Rule:
         t = CURVES[self.curve](t)
         return 1.0 - t if self.invert else t
 
-    def value(self, x: float) -> float:
-        """The parameter value for feature value *x*."""
+    def moved(self, x: float, departure: float = 0.0) -> float:
+        """:meth:`position` of *x*, moved by ``follow`` times its *departure* from the
+        recording's own baseline (within 0 to 1)."""
+        t = self.position(x)
+        if self.follow and departure and math.isfinite(departure):
+            t += self.follow * (-departure if self.invert else departure)
+            t = min(1.0, max(0.0, t))
+        return t
+
+    def value(self, x: float, departure: float = 0.0) -> float:
+        """The parameter value for feature value *x* (and its *departure* from the
+        recording's own baseline, which moves it by ``follow``, within the output)."""
         a, b = self.output
-        return a + (b - a) * self.position(x)
+        return a + (b - a) * self.moved(x, departure)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +142,7 @@ class Rule:
             "to": list(self.output),
             "curve": self.curve,
             "invert": self.invert,
+            **({"follow": self.follow} if self.follow else {}),
         }
 
     def describe(self) -> str:
@@ -444,7 +463,9 @@ class _Parser:
 
     def rule(self, t: MappingABC[str, Any], i: int) -> Rule:
         w = f"rule[{i}]."
-        self.no_unknown(t, {"motif", "parameter", "feature", "from", "to", "curve", "invert"}, w)
+        self.no_unknown(
+            t, {"motif", "parameter", "feature", "from", "to", "curve", "invert", "follow"}, w
+        )
         motif = self.motif(t.get("motif"), f"{w}motif")
         param = self.string(t, "parameter", w)
         spec = self.parameter(motif, param, f"{w}parameter")
@@ -475,7 +496,8 @@ class _Parser:
         invert = t.get("invert", False)
         if not isinstance(invert, bool):
             raise self.fail(f"{w}invert", f"expected true or false, got {invert!r}")
-        return Rule(motif, param, feature, fr, out, curve, invert)
+        follow = self.number(t, "follow", w, default=0.0, lo=0.0, hi=4.0)
+        return Rule(motif, param, feature, fr, out, curve, invert, float(follow))
 
     def choice(self, t: MappingABC[str, Any], i: int) -> Choice:
         w = f"choice[{i}]."
@@ -579,6 +601,7 @@ def params_from_features(
     *,
     variant: str | None = None,
     classes: MappingABC[str, type] | None = None,
+    departures: MappingABC[str, float] | None = None,
     **overrides: Any,
 ):
     """The motif parameters that *mapping* gives for features *feats*.
@@ -597,6 +620,9 @@ def params_from_features(
         See :func:`load_mapping`.
     variant : str, optional
         A named variant of the motif (``KawungParams.variants()``).
+    departures : mapping, optional
+        Feature name -> the moment's departure from the recording's own baseline
+        (see :attr:`Rule.follow`); absent: none (a whole recording, a tile).
     **overrides
         Parameter values that win over everything.
 
@@ -624,14 +650,15 @@ def params_from_features(
         values.update(cls.variant(variant).to_dict())
     for rule in (r for r in mapping.rules if r.motif == motif):
         x = feats[rule.feature]
+        d = departures.get(rule.feature, 0.0) if departures else 0.0
         spec = specs[rule.parameter]
         if rule.parameter in own:
             a, b = rule.output
-            v = values[rule.parameter] + (rule.position(x) - 0.5) * mapping.variant_spread * (b - a)
+            v = values[rule.parameter] + (rule.moved(x, d) - 0.5) * mapping.variant_spread * (b - a)
             lo, hi = spec.range
             v = min(hi, max(lo, v))  # the variant's value moved, saturating at the range
         else:
-            v = rule.value(x)
+            v = rule.value(x, d)
         if isinstance(spec.default, int) and not isinstance(spec.default, bool):
             v = round(v)
         values[rule.parameter] = v

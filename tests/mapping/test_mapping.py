@@ -322,3 +322,33 @@ def test_features_series_follows_the_recording_and_smooths():
     assert np.ptp(flat["alpha"]) < 0.02
     assert flat["alpha"][20] == pytest.approx(whole["alpha"], abs=0.01)
     assert flat["occipital_alpha"][20] == pytest.approx(whole["occipital_alpha"], abs=0.01)
+
+
+def test_follow_moves_a_rule_by_the_moments_departure_from_the_recordings_baseline():
+    from batik_waves.mapping.extract import baseline, departures
+
+    rule = Rule("dummy", "size", "alpha", (0.1, 0.5), (0.5, 1.5), follow=0.5)
+    assert rule.value(0.3) == pytest.approx(1.0)  # no departure: the feature alone
+    assert rule.value(0.3, 0.4) == pytest.approx(1.2)  # 0.4 × 0.5 of the output range up
+    assert rule.value(0.3, -4.0) == 0.5  # within the output range
+    inverted = Rule("dummy", "size", "alpha", (0.1, 0.5), (0.5, 1.5), invert=True, follow=0.5)
+    assert inverted.value(0.3, 0.4) == pytest.approx(0.8)
+    calm = _envelopes({"delta": 2, "theta": 1.5, "alpha": 4, "beta": 1, "gamma": 0.3})
+    busy = _envelopes({"delta": 2, "theta": 1.5, "alpha": 1, "beta": 3, "gamma": 0.3}, seed=1)
+    env = Envelopes.from_arrays(
+        np.concatenate([calm.data, busy.data], axis=2), rate=64.0, ch_names=calm.ch_names
+    )
+    base = baseline(env, ["alpha"], smooth=2.0)
+    lo, mid, hi = base["alpha"]
+    assert lo < mid < hi
+    s = features_series(env, np.array([5.0, env.duration - 5.0]), smooth=2.0)
+    d = departures(s, base)["alpha"]
+    assert d[0] > 0.3 > -0.3 > d[1]  # the calm half above the recording's own median
+    m = Mapping.from_text(GOOD, classes=CLASSES)
+    p0 = params_from_features("dummy", features(env), m, classes=CLASSES)
+    p1 = params_from_features("dummy", features(env), m, classes=CLASSES, departures={"alpha": 1.0})
+    assert p0 == p1  # GOOD's rules do not follow: departures change nothing
+    text = GOOD.replace('feature = "alpha"\n', 'feature = "alpha"\nfollow = 0.5\n', 1)
+    followed = Mapping.from_text(text, classes=CLASSES)
+    assert [r.follow for r in followed.rules][:1] == [0.5]
+    assert Mapping.from_dict(followed.to_dict(), classes=CLASSES).rules == followed.rules
