@@ -191,9 +191,12 @@ class EnvelopeStream:
         if method == "fir":
             for name, (lo, hi) in self.bands.items():
                 taps, centre = _analytic_fir(self.rate, lo, hi)
-                self._fir_taps.append(np.ascontiguousarray(taps[::-1]))
+                # reversed in time, real and imaginary parts as two columns: a real
+                # matrix product gives the analytic signal without complex copies
+                rev = taps[::-1]
+                self._fir_taps.append(np.ascontiguousarray(np.stack([rev.real, rev.imag], 1)))
                 self.delay[name] = centre / self.rate
-            self._n_taps = max(t.size for t in self._fir_taps)
+            self._n_taps = max(t.shape[0] for t in self._fir_taps)
         elif method == "iir":
             self._hp_sos = butter(2, HIGHPASS, btype="highpass", fs=self.rate, output="sos")
             for name, (lo, hi) in self.bands.items():
@@ -272,10 +275,10 @@ class EnvelopeStream:
             return None
         if self._prev_t is not None and times[0] - self._prev_t > GAP:
             self.reset()
-        x = data[self._picks]
+        raw = data[self._picks]
         if self._offset is None:
-            self._offset = x[:, :1].copy()
-        x = x - self._offset
+            self._offset = raw[:, :1].copy()
+        x = raw - self._offset
         pieces_t: list[np.ndarray] = []
         pieces_e: list[np.ndarray] = []
         goods: list[np.ndarray] = []
@@ -283,7 +286,7 @@ class EnvelopeStream:
         n = times.size
         while start < n:
             stop = min(n, start + self._check_n - self._since_check)
-            t_out, e_out = self._segment(times[start:stop], x[:, start:stop])
+            t_out, e_out = self._segment(times[start:stop], x[:, start:stop], raw[:, start:stop])
             if t_out.size:
                 pieces_t.append(t_out)
                 pieces_e.append(e_out)
@@ -310,16 +313,19 @@ class EnvelopeStream:
             self.out_rate,
         )
 
-    def _segment(self, times: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _segment(
+        self, times: np.ndarray, x: np.ndarray, raw: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         from scipy.signal import sosfilt
 
         m = x.shape[1]
-        # the window of raw samples for the checks (a ring kept in time order)
+        # the window of raw samples (offset included: it tells a saturated amplifier)
+        # for the checks, kept in time order
         if m >= self._win_n:
-            self._win[:] = x[:, -self._win_n :]
+            self._win[:] = raw[:, -self._win_n :]
         else:
             self._win[:, :-m] = self._win[:, m:]
-            self._win[:, -m:] = x
+            self._win[:, -m:] = raw
         self._win_fill = min(self._win_n, self._win_fill + m)
 
         if self.reference == "average" and self._good.sum() >= 3:
@@ -355,10 +361,12 @@ class EnvelopeStream:
         need = np.unique(np.concatenate((lo, hi[frac > 0])))
         cols = base + need
         val = np.empty((n_b, n_c, need.size))
+        starts = cols[:, None] + np.arange(self._n_taps)[None, :] - self._n_taps + 1
+        win_all = hist[:, starts]  # (channels, outputs, longest filter)
         for i, taps in enumerate(self._fir_taps):
-            k = taps.size
-            win = np.lib.stride_tricks.sliding_window_view(hist, k, axis=1)[:, cols - k + 1]
-            np.abs(win @ taps, out=val[i])
+            k = taps.shape[0]
+            re_im = win_all[:, :, self._n_taps - k :] @ taps
+            np.hypot(re_im[..., 0], re_im[..., 1], out=val[i])
         pos = np.searchsorted(need, lo)
         out = val[:, :, pos]
         if (frac > 0).any():
