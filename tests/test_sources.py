@@ -188,6 +188,19 @@ def test_neurosky_recovers_twenty_times_without_growth():
         fake_now.close()
 
 
+def test_neurosky_reconnects_when_the_connector_drops_the_socket():
+    with FakeThinkGear() as fake:
+        src = Watchdog(NeuroSkySource("127.0.0.1", fake.port), limit=0.3, backoff=0.1)
+        with src:
+            _wait_fresh(src, clock(), 3.0)
+            for _ in range(3):
+                fake.drop()  # the connector closes the socket but keeps listening
+                dropped = clock()
+                assert _wait_fresh(src, dropped + 0.35, 3.0) < 3.0
+            assert src.restarts >= 3
+        assert len(fake.configs) >= 4  # every reconnection sent its configuration again
+
+
 @pytest.mark.slow
 def test_lsl_recovers_from_player_restarts_twenty_times():
     import mne

@@ -103,6 +103,12 @@ class LSLSource(Source):
         self._last_ts = -np.inf
 
     def _read(self):
+        # one reader per stream: reads from several threads take turns, never
+        # interleave (two readers on one buffer starve each other, mne-lsl #574)
+        with self._lock:
+            return self._read_locked()
+
+    def _read_locked(self):
         stream = self._stream
         if stream is None or not stream.connected:
             return None
