@@ -70,12 +70,12 @@ def write_band_power_samples(folder: Path) -> list[Path]:
 
 
 def main(folder: Path | None = None) -> list[Path]:
-    """Write every sample recording into *folder* (default: beside this script)."""
+    """Write every sample recording (EDF) into *folder* (default: beside this script)."""
     folder = Path(folder) if folder is not None else Path(__file__).resolve().parent
-    written = [write_sample(name, folder / f"{name}.edf") for name in SAMPLES]
-    return written + write_band_power_samples(folder)
+    return [write_sample(name, folder / f"{name}.edf") for name in SAMPLES]
 
 
 if __name__ == "__main__":
-    for path in main(Path(sys.argv[1]) if len(sys.argv) > 1 else None):
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
+    for path in main(target) + write_band_power_samples(target):
         print(path)

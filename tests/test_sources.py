@@ -148,6 +148,21 @@ def test_osc_streams_ten_seconds_and_reports_horseshoe():
     assert 0.8 * 256 * 10.5 < times.size < 1.2 * 256 * 10.5
 
 
+def test_brainflow_session_survives_an_old_source_being_collected():
+    """BoardShim.__del__ would release the new session of the same board (a restart)."""
+    import gc
+
+    from batik_waves.eeg.sources.brainflow import BrainFlowSource
+
+    old = BrainFlowSource("synthetic").open()
+    old.close()
+    with BrainFlowSource("synthetic") as new:
+        del old
+        gc.collect()
+        chunks = _stream_for(new, 0.5)
+        assert chunks and new.state == "streaming"
+
+
 # ------------------------------------------------------------------- recovery
 def _wait_fresh(src, after: float, limit: float) -> float:
     """Seconds until *src* delivers a sample newer than *after* (or fail after *limit*)."""

@@ -53,6 +53,22 @@ def board_id(board: str | int) -> int:
     return value
 
 
+def _shim_class(bf):
+    """BoardShim without its ``__del__``.
+
+    BrainFlow keys sessions by board and parameters, and ``BoardShim.__del__``
+    releases "its" session if one is prepared: a shim collected after a restart would
+    release the *new* session of the same board. Sessions are released by
+    :meth:`BrainFlowSource.close` instead.
+    """
+
+    class Shim(bf.BoardShim):
+        def __del__(self) -> None:
+            return None
+
+    return Shim
+
+
 class BrainFlowSource(Source):
     """A BrainFlow board.
 
@@ -105,7 +121,7 @@ class BrainFlowSource(Source):
             names = [f"EEG {i + 1}" for i in range(len(self._rows))]
         self.ch_names = tuple(names)
         self.ch_types = ("eeg",) * len(names)
-        shim = bf.BoardShim(bid, self._params)
+        shim = _shim_class(bf)(bid, self._params)
         try:
             shim.prepare_session()
             shim.start_stream(45000)
@@ -128,9 +144,13 @@ class BrainFlowSource(Source):
         shim = self._shim
         if shim is None:
             return None
-        if shim.get_board_data_count() <= 0:
-            return None
-        block = shim.get_board_data()
+        bf = require("brainflow.board_shim", "a BrainFlow source")
+        try:
+            if shim.get_board_data_count() <= 0:
+                return None
+            block = shim.get_board_data()
+        except bf.BrainFlowError:
+            return None  # the session is gone: the source stalls, a watchdog restarts it
         if block.shape[1] == 0:
             return None
         times = np.asarray(block[self._ts_row], dtype=np.float64) - self._offset
@@ -146,4 +166,5 @@ class BrainFlowSource(Source):
             shim.stop_stream()
         except bf.BrainFlowError:
             pass  # not streaming any more (the link dropped): release all the same
-        shim.release_session()
+        if shim.is_prepared():
+            shim.release_session()
