@@ -74,8 +74,10 @@ def monitor(
     raw: np.ndarray | None = None
     filled = 0
     shares_buf: list[np.ndarray] = []
+    picks = None
     if src.ch_names:
         stream = EnvelopeStream(src.ch_names, src.ch_types, src.rate)
+        picks = stream.picks
         raw = np.zeros((len(stream.ch_names), round(QUALITY_WINDOW * src.rate)))
     start = clock()
     next_report = start + interval
@@ -90,7 +92,8 @@ def monitor(
                     raw = np.zeros((len(stream.ch_names), round(QUALITY_WINDOW * chunk.rate)))
                     shares_buf = []
                     filled = 0
-                eeg = chunk.data[stream._picks]
+                    picks = stream.picks
+                eeg = chunk.data[picks]
                 m = min(eeg.shape[1], raw.shape[1])
                 raw = np.concatenate((raw[:, m:], eeg[:, -m:]), axis=1)
                 filled = min(raw.shape[1], filled + m)

@@ -247,6 +247,11 @@ class EnvelopeStream:
         return np.vstack([tf2sos(*iirnotch(f, NOTCH_Q, fs=self.rate)) for f in freqs])
 
     @property
+    def picks(self) -> np.ndarray:
+        """Indices of the EEG channels (those used) among the chunk's channels."""
+        return self._picks.copy()
+
+    @property
     def good(self) -> tuple[str, ...]:
         """The channels currently used."""
         return tuple(c for c, g in zip(self.ch_names, self._good, strict=True) if g)
