@@ -340,7 +340,39 @@ def _run_sample(args) -> int:
     return 0
 
 
-COMMANDS = (_add_bands, _add_render, _add_video, _add_sample)
+def _add_live(sub) -> None:
+    p = sub.add_parser(
+        "live",
+        help="check a headset: source state, sensor quality and band shares once a second",
+        description="Open a live source and print, once a second, its state, the age of "
+        "its newest sample, each sensor's quality and the band shares. Ctrl-C stops.",
+        epilog="example: batik-waves live lsl:Muse   (sources: replay:FILE, replay:sample, "
+        "lsl:NAME, lsl:type=EEG, brainflow:BOARD[:key=value,...], neurosky[:HOST:PORT], "
+        "osc[:PORT])",
+    )
+    p.add_argument("source", nargs="?", default="replay:sample", help="default: replay:sample")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--seconds", type=float, metavar="N", help="stop after N seconds")
+    p.set_defaults(func=_run_live)
+
+
+def _run_live(args) -> int:
+    import json
+
+    from ._check import check_number
+    from .eeg.monitor import monitor, status_line
+
+    if args.seconds is not None:
+        check_number(args.seconds, "seconds", lo=0, lo_open=True, unit="s")
+    try:
+        for status in monitor(args.source, seconds=args.seconds):
+            print(json.dumps(status) if args.json else status_line(status), flush=True)
+    except KeyboardInterrupt:
+        return 0  # Ctrl-C is how an installer stops it: the source is closed by then
+    return 0
+
+
+COMMANDS = (_add_bands, _add_render, _add_video, _add_live, _add_sample)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,7 +30,8 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import RecordingError, warn
-from .clean import fill_nans, plan_cleaning
+from .bandpower import band_power_kind, read_band_powers
+from .clean import CleaningPlan, fill_nans, plan_cleaning
 from .envelopes import DEFAULT_BANDS, Envelopes
 from .read import read_recording, read_samples, source_name
 
@@ -557,10 +558,26 @@ def envelopes_from_file(
     Returns
     -------
     env : Envelopes
+        For a recording of band powers (:func:`batik_waves.eeg.bandpower.read_band_powers`,
+        recognised from its CSV header) the envelopes are read as they are, on the
+        file's own time grid, with ``origin="band_power"``.
     plan : CleaningPlan
         Only when *return_plan* is true.
     """
 
+    if band_power_kind(path) is not None:
+        # a recording of band powers (NeuroSky log, Mind Monitor without RAW): its
+        # envelopes are read, not computed; bands, rate and line_freq do not apply
+        if bands is not None:
+            raise RecordingError(
+                f"{path}: holds band powers with fixed bands; custom bands cannot apply"
+            )
+        env = read_band_powers(path)
+        if window is not None and window != (None, None):
+            env = env.window(*window)
+        if progress is not None:
+            progress(1.0, 1.0)
+        return (env, CleaningPlan(ch_names=env.ch_names)) if return_plan else env
     raw = read_recording(path, preload=False)
     name = str(path)
     sfreq = float(raw.info["sfreq"])

@@ -148,6 +148,11 @@ class Envelopes:
     edge : float
         Seconds at each end where the band filters are still settling; views
         that summarise skip them when the recording is long enough.
+    origin : str
+        Where the envelopes came from: ``"signal"`` (computed from raw samples) or
+        ``"band_power"`` (read from a recording that holds only band powers, such as
+        a NeuroSky log or a Mind Monitor CSV without RAW columns; see
+        :mod:`batik_waves.eeg.bandpower`). Records should show it.
     """
 
     bands: tuple[str, ...]
@@ -157,6 +162,7 @@ class Envelopes:
     data: np.ndarray
     rate: float
     edge: float = 0.0
+    origin: str = "signal"
 
     def __post_init__(self) -> None:
         data = np.asarray(self.data)
@@ -214,6 +220,7 @@ class Envelopes:
             self.data[:, :, sel],
             self.rate,
             edge=max(0.0, self.edge - max(0.0, float(t[sel][0] - t[0]))),
+            origin=self.origin,
         )
 
     def _core(self) -> slice:
@@ -330,12 +337,15 @@ class Envelopes:
         bands: Mapping[str, tuple[float, float]] | None = None,
         t0: float = 0.0,
         edge: float = 0.0,
+        origin: str = "signal",
     ) -> Envelopes:
         """Build Envelopes from an array, with times starting at *t0*."""
         bands = dict(DEFAULT_BANDS if bands is None else bands)
         data = np.asarray(data)
         times = t0 + np.arange(data.shape[2]) / rate
-        return cls(tuple(bands), tuple(bands.values()), tuple(ch_names), times, data, rate, edge)
+        return cls(
+            tuple(bands), tuple(bands.values()), tuple(ch_names), times, data, rate, edge, origin
+        )
 
 
 def _moving_average(x: np.ndarray, n: int) -> np.ndarray:

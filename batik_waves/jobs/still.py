@@ -238,6 +238,9 @@ def _source(path: Path, env: Envelopes, digest: str) -> dict[str, Any]:
         "regions": {r: [env.ch_names[i] for i in idx] for r, idx in env.regions().items()},
         "bands": {b: list(e) for b, e in zip(env.bands, env.edges, strict=True)},
         "envelope_rate_hz": env.rate,
+        # "signal": computed from raw samples; "band_power": read from a file of band
+        # powers (a NeuroSky log, Mind Monitor without RAW)
+        "envelopes_from": env.origin,
     }
 
 

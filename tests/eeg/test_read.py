@@ -96,7 +96,8 @@ def test_converted_files_hold_the_edf_signal(name):
 @pytest.mark.shared
 @pytest.mark.parametrize("name", CONVERTED)
 def test_converted_files_give_the_edf_envelopes(name):
-    bands = pytest.importorskip("batik_waves.eeg.bands")
+    import batik_waves.eeg.bands as bands
+
     edf = read_recording(shared_file(EEGMAT)).crop(0, 60.0, include_tmax=False)
     other = read_recording(shared_file(name))
     a = bands.band_envelopes(edf.copy().pick("eeg"))

@@ -234,3 +234,18 @@ def test_a_low_rate_headset_without_gamma_renders_with_one_warning(tmp_path):
         if (r.motif, r.parameter, r.feature) == ("kawung", "wobble", "gamma")
     ]
     assert tile["params"]["wobble"] == pytest.approx(sum(rule.output) / 2)  # its middle
+
+
+@pytest.mark.parametrize("name", ["neurosky-bandpower.csv", "mindmonitor-bandpower.csv"])
+def test_a_recording_of_band_powers_renders_and_its_record_says_so(tmp_path, name):
+    rec = Path(__file__).resolve().parents[2] / "sample_recordings" / name
+    paths = render_recording(rec, out=tmp_path, size=SIZE, sheet=False)
+    record = json.loads(paths[-1].read_text(encoding="utf-8"))
+    assert record["source"]["envelopes_from"] == "band_power"
+    assert set(record["source"]["bands"]) == {"delta", "theta", "alpha", "beta", "gamma"}
+    cloth = next(o for o in record["outputs"] if o["kind"] == "cloth")
+    widths = {
+        round(p["params"].get("petal_width", p["params"].get("bend", 0)), 4)
+        for p in cloth["params_along"]
+    }
+    assert len(widths) > 1  # the band powers move the cloth
