@@ -223,3 +223,27 @@ def test_video_keyframes_come_from_the_timeline(sample_env, tmp_path):
     )
     assert track.params == ref.params
     assert len(plan.tasks) == len(set(track.params))
+
+
+def test_causal_features_take_pieces_whose_channels_change():
+    """A live stream leaves out a channel while it is bad: the features go on, the
+    regions pooling the channels there are (a lost region falls back to the head)."""
+    env = _random_env(6, seconds=20.0)
+    cf = CausalFeatures(env.bands, env.ch_names, env.rate, smooth=2.0)
+    out = []
+    for i, piece in enumerate(_pieces(env, np.full(100, 64))):
+        if 5 <= i < 10:  # O1 and O2 (the occipital region) bad for five seconds
+            keep = [0, 1]
+            piece = Envelopes(
+                piece.bands,
+                piece.edges,
+                tuple(piece.ch_names[k] for k in keep),
+                piece.times,
+                piece.data[:, keep, :],
+                piece.rate,
+            )
+        out.append(cf.push(piece))
+    alpha = np.concatenate([o["occipital_alpha"] for o in out])
+    whole = np.concatenate([o["alpha"] for o in out])
+    assert np.isfinite(alpha).all() and len(alpha) == env.n_times
+    assert np.isfinite(whole).all()

@@ -349,20 +349,11 @@ class CausalFeatures:
         smooth: float = 4.0,
         variability_window: float = 10.0,
     ) -> None:
-        probe = Envelopes(
-            tuple(bands),
-            tuple((0.0, 1.0) for _ in bands),
-            tuple(ch_names),
-            np.zeros(1),
-            np.zeros((len(bands), len(ch_names), 1)),
-            float(rate),
-        )
         self.bands = tuple(bands)
         self.ch_names = tuple(ch_names)
         self.rate = float(rate)
         self.smooth = float(smooth)
         self.variability_window = float(variability_window)
-        self._groups = _groups(probe)
         n = max(1, round(self.smooth * self.rate))
         k = max(1, round(_COMPOSITION_SMOOTH * self.rate))
         m = max(2, round(self.variability_window * self.rate))
@@ -372,24 +363,37 @@ class CausalFeatures:
         # values are returned, and their windows lie wholly in it.
         self._keep = max(n, k + m)
         self._history: dict[str, np.ndarray] = {}
+        self._seen_regions: dict[str, bool] = {}
 
     def reset(self) -> None:
         """Forget the past (a new visitor)."""
         self._history = {}
+        self._seen_regions = {}
 
     def push(self, piece: Envelopes) -> dict[str, np.ndarray]:
-        """The features at each sample of *piece* (feature name -> ndarray)."""
-        if tuple(piece.bands) != self.bands or tuple(piece.ch_names) != self.ch_names:
-            raise MappingError(
-                "every envelope piece must hold the same bands and channels as the first"
-            )
+        """The features at each sample of *piece* (feature name -> ndarray).
+
+        The pieces must hold the same bands; their channels may change (a live
+        stream leaves out a channel while it is bad): each region pools the channels
+        a piece has, and a region a piece lacks takes the whole head's power, as
+        :func:`features_series` does for a recording without that region.
+        """
+        if tuple(piece.bands) != self.bands:
+            raise MappingError("every envelope piece must hold the same bands as the first")
         new = piece.n_times
         power = piece.power()
+        present = _groups(piece)
+        whole = power[:, present["all"], :].mean(axis=1)
         groups = {}
-        for g, idx in self._groups.items():
-            p = power[:, idx, :].mean(axis=1)
+        for g in ("all", *REGIONS):
+            p = power[:, present[g], :].mean(axis=1) if g in present else whole
             old = self._history.get(g)
             groups[g] = p if old is None else np.concatenate([old, p], axis=1)
+        # a region no piece has held yet pools nothing of its own: leave it out, so
+        # the features fall back to the whole head exactly as offline
+        held = {g for g, p in self._seen_regions.items() if p} | set(present)
+        self._seen_regions.update(dict.fromkeys(present, True))
+        groups = {g: p for g, p in groups.items() if g in held or g == "all"}
         series = _features_from_power(
             groups,
             self.bands,
