@@ -61,6 +61,8 @@ __all__ = [
 MOTIFS: dict[str, tuple[str, str]] = {
     "kawung": ("batik_waves.motifs.kawung", "KawungParams"),
     "parang": ("batik_waves.motifs.parang", "ParangParams"),
+    "mega-mendung": ("batik_waves.motifs.mega_mendung", "MegaMendungParams"),
+    "truntum": ("batik_waves.motifs.truntum", "TruntumParams"),
 }
 
 _BANDS = ("delta", "theta", "alpha", "beta", "gamma")
