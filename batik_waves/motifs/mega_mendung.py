@@ -65,7 +65,7 @@ from .texture import PeriodicNoise, _hash01, crackle
 __all__ = ["MegaMendungParams", "mega_mendung", "mega_mendung_cloth", "mega_mendung_rows"]
 
 _CHORD = 1.2  # px: longest chord of a sampled curve
-_SIMPLIFY = 0.05  # px: straight runs are thinned to within this
+_SIMPLIFY = 0.02  # px: straight runs are thinned to within this
 
 
 @dataclass(frozen=True)
@@ -311,7 +311,7 @@ def _cloud(key: tuple, width: float) -> _Cloud:
     H = aspect * W
     sil = _silhouette(key, W)
     sil = shapely.affinity.translate(sil, -0.5 * (x0 + x1) * W, -0.5 * (y0 + y1) * W)
-    q = 16
+    q = 64
     outlines = [sil.buffer(wax * H, quad_segs=q) if wax > 0 else sil, sil]
     d = spacing * H
     for k in range(1, bands):
@@ -347,7 +347,7 @@ def _silhouette(key: tuple, W: float, coarse: bool = False) -> BaseGeometry:
         # the right tail rolls down and back under the cloud: clockwise on screen
         parts.append(_tail(start, heading, half0, r0, turns, side))
     sil = shapely.union_all(parts)
-    q = 4 if coarse else 16
+    q = 4 if coarse else 64
     close = 0.08 * H
     sil = sil.buffer(close, quad_segs=q).buffer(-close, quad_segs=q)
     sil = _largest(sil)
