@@ -209,7 +209,7 @@ def _templates(key: tuple, field: float, seed: int) -> _Templates:
     petals: list[BaseGeometry] = []
     vein_lines = []
     if kind == "star":
-        inner = 0.35 * hr
+        inner = 0.35 * hr - 0.05 * R  # the petals overlap at the heart: one flower
         L = R - inner
         for k in range(4):
             petals.append(Polygon(_petal(L, pw * L, inner, n) @ _rot(90 * k + turn).T))
@@ -224,7 +224,7 @@ def _templates(key: tuple, field: float, seed: int) -> _Templates:
                     Polygon(_petal(Ls, pw * Ls * 1.1, inner, n) @ _rot(90 * k + 45 + turn).T)
                 )
     elif kind == "jasmine":
-        inner = 0.2 * hr
+        inner = 0.2 * hr - 0.05 * R
         L = R - inner
         for k in range(5):
             # jasmine petals are round-tipped ovals, overlapping at the heart
