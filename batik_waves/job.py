@@ -303,13 +303,11 @@ def _make_motif(
     feats: dict[str, float],
     opts: _Options,
 ) -> RenderedMotif:
-    import importlib
-
     from .motifs.palette import palette as make_palette
+    from .motifs.registry import get
 
-    module = importlib.import_module(f".motifs.{motif}", __package__)
-    make_tile = getattr(module, motif)
-    make_cloth = getattr(module, f"{motif}_cloth")
+    # the registry knows where each family lives (mega-mendung is mega_mendung.py)
+    make_tile, make_cloth = get(motif).tile(), get(motif).cloth()
     variant = opts.variants.get(motif)
     mapping = opts.mapping
     overrides: dict[str, Any] = {}

@@ -36,7 +36,7 @@ def test_a_bad_value_names_the_field_the_range_and_the_value(field, value, allow
 
 
 def test_bad_choices_and_params_are_refused():
-    with pytest.raises(MotifError, match="'ground'.*'cloth'.*'sky'"):
+    with pytest.raises(MotifError, match=r"'ground'.*'cloth'.*'sky'"):
         MegaMendungParams(ground="sky")
     with pytest.raises(MotifError, match="expected MegaMendungParams"):
         mega_mendung(object(), tile=(64, 64))

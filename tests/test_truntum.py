@@ -27,7 +27,7 @@ def test_a_bad_value_names_the_field_the_range_and_the_value(field, value, allow
 
 
 def test_bad_choices_and_odd_half_brick_counts_are_refused():
-    with pytest.raises(MotifError, match="'flower'.*'star'.*'rose'"):
+    with pytest.raises(MotifError, match=r"'flower'.*'star'.*'rose'"):
         TruntumParams(flower="rose")
     with pytest.raises(MotifError, match="field count across must be even, but got 7"):
         truntum(TruntumParams(fields=7), tile=(140, 140), repeat="half-brick")

@@ -538,10 +538,10 @@ class _Cells:
 
 
 def _draw_pattern(cells: _Cells, i: int):
-    import importlib
+    from ..motifs.registry import get
 
-    module = importlib.import_module(f"batik_waves.motifs.{cells.motif}")
-    make = getattr(module, cells.motif)
+    # the registry knows where each family lives (mega-mendung is mega_mendung.py)
+    make = get(cells.motif).tile()
     return make(
         cells.params[i], tile=(cells.tile, cells.tile), rng=cells.seed, palette=cells.palette
     )
