@@ -55,7 +55,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import MotifError
 from ._params import MotifParams, param
-from .isen import FILLERS, MIN_MARK_PX, fill, replicate
+from .isen import FILLERS, MIN_MARK_PX, fill
 from .kawung import _clip, _rng_seeds, _tile_size
 from .palette import PALETTES, Palette, mix
 from .palette import palette as make_palette
@@ -65,7 +65,7 @@ from .texture import PeriodicNoise, _hash01, crackle
 __all__ = ["MegaMendungParams", "mega_mendung", "mega_mendung_cloth", "mega_mendung_rows"]
 
 _CHORD = 1.2  # px: longest chord of a sampled curve
-_SIMPLIFY = 0.02  # px: straight runs are thinned to within this
+_SIMPLIFY = 0.06  # px: gentle curves are thinned to within this
 
 
 @dataclass(frozen=True)
@@ -309,7 +309,7 @@ def _cloud(key: tuple, width: float) -> _Cloud:
     x0, y0, x1, y1 = _extent(key)
     W = width / (x1 - x0)
     H = aspect * W
-    sil = _silhouette(key, W)
+    sil = shapely.simplify(_silhouette(key, W), 0.5 * _SIMPLIFY)
     sil = shapely.affinity.translate(sil, -0.5 * (x0 + x1) * W, -0.5 * (y0 + y1) * W)
     q = 64
     outlines = [sil.buffer(wax * H, quad_segs=q) if wax > 0 else sil, sil]
@@ -512,9 +512,31 @@ def _noise(width, height, cell, seed, repeat) -> PeriodicNoise:
 
 
 def _copies(geom: BaseGeometry, sites: np.ndarray, displace=None) -> np.ndarray:
-    if geom.is_empty or len(sites) == 0:
+    """Copies of the polygons of *geom* moved to every site (a translation only, so
+    cheaper than :func:`~.isen.replicate`'s general affine map), then displaced."""
+    parts = shapely.get_parts(geom)
+    parts = parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]
+    n = len(sites)
+    if n == 0 or len(parts) == 0:
         return np.empty(0, dtype=object)
-    return replicate(geom, np.eye(2), sites, displace=displace)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    moved = coords[None, :, :] + np.asarray(sites, dtype=float)[:, None, :]
+    if displace is not None:
+        moved += displace(moved.reshape(-1, 2)).reshape(moved.shape)
+    n_rings = len(rings)
+    index = (np.arange(n)[:, None] * n_rings + ring_of[None, :]).ravel()
+    new = shapely.linearrings(moved.reshape(-1, 2), indices=index).reshape(n, n_rings)
+    shell = np.r_[True, ring_part[1:] != ring_part[:-1]]
+    n_holes = np.bincount(ring_part, minlength=len(parts)) - 1
+    if n_holes.max() == 0:
+        return shapely.polygons(new[:, shell].ravel())
+    h = int(n_holes.max())
+    holes = np.full((n, len(parts), h), None, dtype=object)
+    slot = np.arange(len(ring_part)) - np.searchsorted(ring_part, ring_part) - 1
+    cols = np.flatnonzero(~shell)
+    holes[:, ring_part[cols], slot[cols]] = new[:, cols]
+    return shapely.polygons(new[:, shell].ravel(), holes=holes.reshape(n * len(parts), h))
 
 
 def _ground_cell(
