@@ -96,7 +96,7 @@ def test_the_same_seed_gives_the_same_svg_and_another_seed_another_hand():
 
 def _facets(g) -> tuple[float, int]:
     """The largest segment length × turning angle (px·rad) at a smooth vertex, and the
-    count of corners (turns over 40°)."""
+    count of corners (turns over 20° at one vertex: cusps where two curves meet)."""
     worst, corners = 0.0, 0
     for poly in shapely.get_parts(g):
         for ring in (poly.exterior, *poly.interiors):
@@ -105,7 +105,7 @@ def _facets(g) -> tuple[float, int]:
             a = np.arctan2(d[:, 1], d[:, 0])
             turn = np.abs(np.angle(np.exp(1j * (a - np.roll(a, 1)))))
             seg = np.minimum(np.linalg.norm(d, axis=1), np.linalg.norm(np.roll(d, 1, 0), axis=1))
-            smooth = turn < np.radians(40)
+            smooth = turn < np.radians(20)
             corners += int((~smooth).sum())
             worst = max(worst, float((seg * turn)[smooth].max()))
     return worst, corners
@@ -113,15 +113,20 @@ def _facets(g) -> tuple[float, int]:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_the_curls_are_smooth_at_twice_the_tile_size(variant):
-    # a chord of s px turning by t rad strays s·t/4 px from the curve: under 0.25 px
-    # (half a pixel at 4K from a 1920 tile), and the wax line has no corner at all
+    # a chord of s px on a curve that turns by t rad over it strays s·t/8 px from the
+    # curve: under 0.2 px (0.4 px at 4K from a 1920 tile); the wax line's only corners
+    # are where a curl's tip touches its own cloud
     p = MegaMendungParams.variant(variant) if variant else MegaMendungParams()
     cloud = _cloud(_shape_key(p), 600.0)
     worst, corners = _facets(cloud.outlines[0])
-    assert worst < 1.0 and corners == 0
-    for outline in cloud.outlines[1:]:
+    assert worst < 1.6 and corners <= 4
+    worst, corners = _facets(cloud.outlines[1])
+    assert worst < 1.6 and corners <= 6  # the tips, and where a tip touches the body
+    for outline in cloud.outlines[2:]:
+        # inner offsets meet themselves in points (the medial axis), which GEOS bevels
+        # over two or three vertices of up to ~20°: corners, not facets
         worst, corners = _facets(outline)
-        assert worst < 1.0 and corners <= 12  # tips and the points of deep offsets
+        assert worst < 2.5 and corners <= 12
 
 
 @pytest.mark.parametrize("repeat", ["block", "half-drop", "half-brick"])

@@ -7,7 +7,7 @@ is darkest and each band inside is a shade lighter, in one hue (``BATIK.md``: se
 gradations is the master's rule, three to five on market cloth, nine also seen). The
 cloud is ringed by the wax line, the cloth's own colour, outermost. Clouds tile in
 staggered rows, each row partly covering the one above it. *Wadasan*, the rock form,
-is the same cloud stood upright: taller, with its tips turned up.
+is the same cloud stood upright: taller, peaked, with its tails lifted before they curl.
 
 Construction. One cloud is built once per parameter set (and cached): its silhouette
 is the union of a base ellipse, a row of lobes over it and the two tails, closed by a
@@ -118,7 +118,7 @@ class MegaMendungParams(MotifParams):
         doc="Cloud height over its width: a horizontal oval under 1, a rock (wadasan) near 1.",
     )
     overlap: float = param(
-        0.2,
+        0.12,
         range=(0.0, 0.6),
         unit="× H",
         doc="How much each row hides of the row above it (the row count is the nearest "
@@ -126,10 +126,10 @@ class MegaMendungParams(MotifParams):
     )
     lobes: int = param(3, range=(1, 6), unit="lobes", doc="Rounded lobes along the top of a cloud.")
     lobe_height: float = param(
-        0.6, range=(0.0, 1.0), doc="How far the lobes rise above the body (0: a smooth oval)."
+        0.8, range=(0.0, 1.0), doc="How far the lobes rise above the body (0: a smooth oval)."
     )
     curl: float = param(
-        1.1,
+        0.85,
         range=(0.5, 1.3),
         unit="turns",
         doc="How far each tail winds into its spiral.",
@@ -142,7 +142,7 @@ class MegaMendungParams(MotifParams):
         range=(0.0, 90.0),
         unit="°",
         doc="Where the tails head before they curl: 0 straight out along the cloud, 90 "
-        "straight up (wadasan's tips up).",
+        "straight up.",
     )
     wax_line: float = param(
         0.035, range=(0.0, 0.08), unit="× H", doc="The light wax line round each cloud."
@@ -202,22 +202,21 @@ class MegaMendungParams(MotifParams):
             "isen_where": "ground",
             "isen_scale": 0.06,
         },
-        # wadasan: the rock-cloud, upright, tips up, fewer and broader lobes
+        # wadasan: the rock-cloud, stood upright: taller, one peak rising to a point
+        # between tails lifted 45° before they curl, fewer and broader bands, in soga
         "wadasan": {
             "palette": "solo-sogan",
             "ramp": "ink",
             "ground": "cloth",
-            "clouds": 2,
             "bands": 5,
             "band_spacing": 0.06,
-            "aspect": 0.9,
-            "span": 0.92,
+            "aspect": 1.0,
             "overlap": 0.25,
-            "lobes": 2,
-            "lobe_height": 0.8,
-            "curl": 0.75,
-            "curl_size": 0.36,
-            "tip_angle": 80.0,
+            "lobes": 1,
+            "lobe_height": 1.0,
+            "curl": 0.8,
+            "curl_size": 0.3,
+            "tip_angle": 45.0,
             "lightest": 0.7,
         },
     }
@@ -231,23 +230,30 @@ def _ellipse(cx: float, cy: float, rx: float, ry: float) -> Polygon:
 
 
 def _tail(
-    start: np.ndarray, heading: float, half0: float, r0: float, turns: float, turn_sign: float
+    start: np.ndarray,
+    heading: float,
+    half0: float,
+    r0: float,
+    turns: float,
+    turn_sign: float,
+    straight: float = 0.0,
 ) -> Polygon:
     """A tapering stroke that leaves *start* along *heading* (radians) and winds into
     a spiral of starting radius *r0*; its curvature rises smoothly from zero, so the
     lead-out and the spiral join without a kink. ``turn_sign`` +1 turns left (towards
-    +angle), -1 right."""
+    +angle), -1 right. The first *straight* px run straight (buried in the body, so
+    the stroke's flat start never shows)."""
     theta = 2 * np.pi * turns
     shrink = 0.3  # the spiral's radius at its tip, over r0
     g = math.log(1 / shrink)
     lead = 0.6 * half0
     spiral = r0 * theta * (1 - math.exp(-g)) / g
-    total = lead + spiral
+    total = straight + lead + spiral
     n = int(max(200, math.ceil(total / (0.5 * _CHORD))))
     s = np.linspace(0.0, total, n)
-    ramp = np.clip(s / lead, 0.0, 1.0)
+    ramp = np.clip((s - straight) / lead, 0.0, 1.0)
     ramp = ramp * ramp * (3 - 2 * ramp)
-    kappa = ramp * np.exp(g * np.clip(s - lead, 0, None) / spiral) / r0
+    kappa = ramp * np.exp(g * np.clip(s - straight - lead, 0, None) / spiral) / r0
     # scale so the total turn is exactly theta (trapezoid rule)
     ds = np.diff(s)
     kappa *= theta / float(np.sum(0.5 * (kappa[1:] + kappa[:-1]) * ds))
@@ -258,7 +264,7 @@ def _tail(
     pts = start + np.concatenate(
         [[[0.0, 0.0]], np.cumsum(0.5 * (step[1:] + step[:-1]) * ds[:, None], axis=0)]
     )
-    u = s / total
+    u = np.clip((s - straight) / (total - straight), 0.0, 1.0)
     half = half0 * (1 - u) ** 0.9
     half = np.minimum(half, 0.8 / np.maximum(kappa, 1e-9))  # never wider than the bend
     half[0] = half0
@@ -341,11 +347,11 @@ def _silhouette(key: tuple, W: float, coarse: bool = False) -> BaseGeometry:
     r0 = curl_size * H
     lift = math.radians(tip_angle)
     for side in (1, -1):
-        start = np.array([side * 0.28 * W, body_y])
+        start = np.array([side * 0.16 * W, body_y])
         # heading out along the cloud, lifted by tip_angle (up is -y on screen)
         heading = math.atan2(-math.sin(lift), side * math.cos(lift))
         # the right tail rolls down and back under the cloud: clockwise on screen
-        parts.append(_tail(start, heading, half0, r0, turns, side))
+        parts.append(_tail(start, heading, half0, r0, turns, side, straight=0.12 * W))
     sil = shapely.union_all(parts)
     q = 4 if coarse else 64
     close = 0.08 * H
@@ -380,9 +386,9 @@ def mega_mendung_rows(
     count of the cloud count's parity.
 
     >>> mega_mendung_rows(MegaMendungParams(), 1024, 1024)
-    6
-    >>> mega_mendung_rows(MegaMendungParams(), 1024, 1024, "half-drop")
     4
+    >>> mega_mendung_rows(MegaMendungParams(clouds=3), 1024, 1024, "half-brick")
+    7
     """
     lattice_vectors(width, height, repeat)
     pitch = max(_row_pitch(params, width / params.clouds), 1e-9)
