@@ -86,10 +86,10 @@ class TruntumParams(MotifParams):
         0.62, range=(0.3, 0.85), unit="× F", doc="Flower diameter, tip to tip."
     )
     petal_width: float = param(
-        0.44, range=(0.2, 0.6), unit="× petal length", doc="How broad the petals are."
+        0.5, range=(0.2, 0.6), unit="× petal length", doc="How broad the petals are."
     )
     small_petals: float = param(
-        0.55,
+        0.6,
         range=(0.0, 0.85),
         unit="× large petal",
         doc="Length of the four small petals between the large ones (star; 0: none).",
@@ -258,7 +258,7 @@ def _templates(key: tuple, field: float, seed: int) -> _Templates:
         vg = vg.intersection(flower.buffer(-hw))
     if heart > 0 and kind != "bud":
         hg: BaseGeometry = Polygon(circle_coords(np.zeros((1, 2)), hr, disc_vertices(hr, 32))[0])
-        ring_r = hr * 1.55
+        ring_r = hr * 1.6
     else:
         hg = MultiPolygon()
         ring_r = 0.3 * R
@@ -266,7 +266,7 @@ def _templates(key: tuple, field: float, seed: int) -> _Templates:
     if stamens > 0 and kind != "bud":
         a = np.arange(stamens) * 2 * np.pi / stamens + math.radians(turn + 22.5)
         pts = ring_r * np.stack([np.cos(a), np.sin(a)], -1)
-        r = max(0.22 * hr, 0.06 * R, 0.5)
+        r = max(0.18 * hr, 0.045 * R, 0.5)
         st = shapely.multipolygons(shapely.polygons(circle_coords(pts, r, disc_vertices(r, 12))))
     # the cecek at a field corner (origin)
     d = max(cecek_size * field, 2 * MIN_MARK_PX / 3)
@@ -360,7 +360,7 @@ def _colours(p: TruntumParams, pal: Palette) -> dict[str, Any]:
             "petals": cloth,
             "veins": pal.ink,
             "heart": pal.fill,
-            "stamens": cloth,
+            "stamens": pal.ink,  # dark dots ringing the heart, on the wax-white petals
             "cecek": cloth,
             "crackle": mix(pal.ink, cloth, 0.35),
             "crackle-clip": "petals",
@@ -370,7 +370,7 @@ def _colours(p: TruntumParams, pal: Palette) -> dict[str, Any]:
         "petals": pal.ink,
         "veins": cloth,
         "heart": pal.fill,
-        "stamens": pal.ink,
+        "stamens": cloth,
         "cecek": pal.ink,
         "crackle": pal.crackle,
         "crackle-clip": None,
