@@ -292,12 +292,28 @@ class _Cloud:
     extent: float  # drawn height, lobes to tails
 
 
+_SHAPE = (
+    "bands", "band_spacing", "aspect", "lobes", "lobe_height", "curl", "curl_size",
+    "tip_angle", "wax_line",
+)  # fmt: skip
+_STEPS = 1024  # a float shape parameter is drawn to 1/1024 of its range
+
+
 def _shape_key(p: MegaMendungParams) -> tuple:
-    names = (
-        "bands", "band_spacing", "aspect", "lobes", "lobe_height", "curl", "curl_size",
-        "tip_angle", "wax_line",
-    )  # fmt: skip
-    return tuple(getattr(p, k) for k in names)
+    """The parameters that shape one cloud, floats snapped to 1/1024 of their range.
+
+    A video's parameters drift a little every frame; snapped, neighbouring frames share
+    one cached cloud (a step of 1/1024 of the band spacing's range is 0.004 % of H)."""
+    specs = MegaMendungParams.specs()
+    out = []
+    for name in _SHAPE:
+        v = getattr(p, name)
+        if isinstance(v, float):
+            lo, hi = specs[name].range
+            step = (hi - lo) / _STEPS
+            v = lo + round((v - lo) / step) * step
+        out.append(v)
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=32)
