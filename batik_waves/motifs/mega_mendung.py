@@ -646,7 +646,7 @@ def mega_mendung(
     -------
     Pattern
         Layers (bottom to top): ``crackle`` (on a cloth ground), ``isen-ground``,
-        ``wax-line``, ``band-0`` (darkest, outside) … ``band-<n-1>`` and ``core``
+        ``wax-line``, ``band-0`` (darkest, outside) … ``band-<n-2>``, ``core``
         (lightest), ``crackle`` (on a dyed ground: in the cores), ``isen-core``.
 
     Examples
@@ -748,8 +748,9 @@ def mega_mendung_cloth(
         ``params_at(y) -> MegaMendungParams`` for ``y`` from 0 (top) to 1 (foot). Each
         row of clouds takes the parameters at its own height; ``clouds`` and ``ground``
         (the structural ones) are read from the top, so the cloud width and the ground
-        stay one across the cloth. Each row is covered by the row below it, whatever
-        that row's parameters.
+        stay one across the cloth. Each row covers the row below it, whatever that
+        row's parameters. Isen-isen are drawn in the cores only (``isen_where="ground"``
+        is a tile feature).
     size : (int, int)
         Cloth width and height in px.
     rng : numpy Generator or int, optional
@@ -803,14 +804,16 @@ def mega_mendung_cloth(
         j = idx - 1
         cw = pj.span * pitch
         cloud = _cloud(_shape_key(pj), cw)
-        below = row_params[idx + 1] if idx + 1 < len(row_params) else pj
-        cloud_b = _cloud(_shape_key(below), below.span * pitch)
+        # in front: the right neighbours in the row and the clouds of the two rows
+        # above (as on the tile), each with its own row's parameters
         front = [(cloud, np.array([i * pitch, 0.0])) for i in (1, 2) if i * pitch < 2 * reach]
-        for jj, (cb, dy) in enumerate(((cloud_b, row_h), (cloud_b, 2 * row_h))):
+        for k in (1, 2):
+            above = row_params[max(idx - k, 0)]
+            cloud_a = _cloud(_shape_key(above), above.span * pitch)
             for i in range(-4, 5):
-                v = np.array([(i + 0.5 * (jj + 1)) * pitch, dy])
-                if abs(v[0]) < 2 * reach and dy < 2 * reach:
-                    front.append((cb, v))
+                v = np.array([(i + 0.5 * k) * pitch, -k * row_h])
+                if abs(v[0]) < 2 * reach and k * row_h < 2 * reach:
+                    front.append((cloud_a, v))
         rings = _visible(cloud, front)
         col = _colours(pj, pal)
         xs = (j * 0.5 * pitch) % pitch + np.arange(-2, top.clouds + 3) * pitch
