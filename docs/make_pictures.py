@@ -10,6 +10,7 @@ Writes, each a small palette PNG (well under 300 KB):
 - ``sheet.png``: the contact sheet, scaled down;
 - ``mapping.png``: how band power moves the motifs: from eyes open (little alpha) to
   rest with eyes closed (much alpha), both motifs, with the default mapping;
+- ``families.png``: every variant of mega mendung and truntum, a tile each;
 - ``states.png``: three real recordings (rest eyes closed, mental arithmetic, eyes
   open), when ../shared/eeg is present.
 """
@@ -88,6 +89,25 @@ def _sweep(path: Path) -> None:
     )
 
 
+def _families(path: Path) -> None:
+    """Every variant of mega mendung and truntum, one tile each."""
+    from batik_waves.motifs.mega_mendung import MegaMendungParams, mega_mendung
+    from batik_waves.motifs.truntum import TruntumParams, truntum
+
+    rows = []
+    for label, cls, make in (
+        ("mega mendung", MegaMendungParams, mega_mendung),
+        ("truntum", TruntumParams, truntum),
+    ):
+        pats = [make(cls.variant(v), tile=(400, 400), rng=1) for v in cls.variants()]
+        rows.append((label, pats))
+    columns = [
+        " / ".join(v)
+        for v in zip((*MegaMendungParams.variants(), ""), TruntumParams.variants(), strict=True)
+    ]
+    tiles_sheet(path, rows, title="mega mendung and truntum", columns=columns, px=220)
+
+
 def _states(path: Path) -> bool:
     from batik_waves.eeg.bands import envelopes_from_file
 
@@ -150,6 +170,9 @@ def main(out: Path) -> list[Path]:
         _sweep(tmp / "mapping.png")
         with Image.open(tmp / "mapping.png") as im:
             written.append(save_small(im, out / "mapping.png"))
+        _families(tmp / "families.png")
+        with Image.open(tmp / "families.png") as im:
+            written.append(save_small(im, out / "families.png"))
         if _states(tmp / "states.png"):
             with Image.open(tmp / "states.png") as im:
                 written.append(save_small(im, out / "states.png"))

@@ -78,6 +78,10 @@ def _cases():
         ("kawung", "sari", {"flowers": 2, "crackle": 0.0}),
         ("parang", "rusak", {"bands": 1, "blades": 1}),
         ("parang", "klitik", {"bands": 2, "blades": 2}),
+        ("mega-mendung", "classic", {"clouds": 1, "bands": 5, "crackle": 0.0}),
+        ("mega-mendung", "wadasan", {"clouds": 1, "crackle": 0.0, "wobble": 0.0}),
+        ("truntum", None, {"fields": 2}),
+        ("truntum", "truntum-kuntum", {"fields": 2, "crackle": 0.0}),
     ]:
         name = f"{motif}-{variant or 'default'}"
         cases.append(
