@@ -1,33 +1,33 @@
-"""Parang: rows of S-shaped blades in 45° bands, with the mlinjon strip between bands.
+"""Parang: S-blades nested into one chain along 45° bands, the mlinjon strip between.
 
-A parang cloth is drawn on parallel diagonal bands. Inside each band stands a row of
-thick S-shaped blades (*lidah api*, flame tongues), each one an S whose two ends curl
-into hooks (the *uceng*), leaning along the band like a chain of waves; between the
-bands runs a narrow strip of small lozenges, the *mlinjon*, which sets parang apart
-from lereng, bordered on both sides by thin continuous lines (the *garis miring*), so
-the eye reads strong parallel 45° stripes first. Every band is the same band shifted (wallpaper group p2: the blade is
-symmetric under a half turn).
+A parang cloth is drawn on parallel diagonal bands. Inside each band the S-shaped
+blades (*lidah api*, flame tongues) interlock into one unbroken chain ("jalin-menjalin
+tidak terputus"): each blade's belly lies in its neighbour's hollow and each of its
+ends curls into a hook, so the band reads as a single twisted rope, not a row of
+letters. Between the bands runs a narrow strip of small lozenges, the *mlinjon*, which
+sets parang apart from lereng, bordered on both sides by thin continuous lines (the
+*garis miring*), so the eye reads strong parallel 45° stripes first. Every band is the
+same band shifted (wallpaper group p2: the blade is symmetric under a half turn).
 
 Construction (``BATIK.md``): with ``n`` bands and ``m`` blades per band across a square
 tile of side ``W`` the band period is ``D = W / (n·√2)`` and the blade spacing
-``W / (m·√2)``, so the tile is seamless. One blade is built once per parameter set in
-band units (``D = 1``) and cached: its centre line leaves the lower band edge running
-along it, crosses the band in a cubic Bézier S (``bend`` is the handle length,
-``lean`` the slant of the crossing), runs along the upper edge for ``sway`` and winds
-into a shrinking spiral hook (``hook``, ``curl``); the lower end is the same turned by
-a half turn. The width is full ``thickness`` over the body (a fat S, as in parang
-rusak), eases into each hook no wider than 0.9 hook radii and thins along the curl,
-whose spiral shrinks so far that its tip tucks inside the first turn: the hook stays a
-clear spiral around an open eye (and never wider than the curve's radius, so it does
-not fold). Neighbouring blades nest: each one's hooks lie in the bay beside the next
-one's body, with a clean narrow gap (``_GAP``); a blade that would crowd its neighbour
-first slims (down to 80 %), then gives way along the neighbour's contour, which is
-what makes the bands read as a chain. The rusak break cuts across the body only. A
-keris (curigo) is a straight blade with five luk drawn off its axis's normal (so the
-waves never fold), a gandik swell at the base and a ganja cross-piece. Copies are placed with
-one vectorised affine map per blade, the hand of the maker (line wobble, crackle) is
-added in tile coordinates from periodic noise, and the result is clipped to the
-tile: what crosses an edge re-enters on the opposite side, exactly as
+``q = W / (m·√2)``, so the tile is seamless. One blade is built once per parameter set
+in band units (``D = 1``) and cached. One S-curve runs from band edge to band edge: it
+crosses the band at ``lean`` from the across-band direction and bows one way in the
+upper half and the other in the lower (``bend``, ``sway``). Stepped along the band by
+``q``, its copies part the blades: every blade is the strip between two neighbouring
+copies, inset by a thin parting line, so neighbours nest by construction (a blade of
+``thickness`` 0.2 or more fills its share of the band; a thinner one slims and stands
+apart, as in slobog). The parting line curls into a spiral of ``hook`` radius winding
+``curl`` degrees at the head of each blade, and (turned by a half turn) at its foot.
+The rusak break cuts across the body only. The barong's eye (an ink almond with a
+light white and an ink pupil) and the kusumo flower sit on the blade's upper body; one
+mlinjon sits at the foot of each parting curve. A keris (curigo) is a straight blade
+with five luk drawn off its axis's normal (so the waves never fold), a gandik swell at
+the base and a ganja cross-piece, standing apart like a row of daggers. Copies are
+placed with one vectorised affine map per blade, the hand of the maker (line wobble,
+crackle) is added in tile coordinates from periodic noise, and the result is clipped
+to the tile: what crosses an edge re-enters on the opposite side, exactly as
 :func:`~batik_waves.motifs.pattern.wrap_on_torus` would fold it. When blades of
 extreme parameters touch their neighbours, the layer is unioned so it stays valid.
 
@@ -117,19 +117,23 @@ class ParangParams(MotifParams):
         role="structural",
     )
     bend: float = param(
-        0.35, range=(0.2, 0.6), unit="× body", doc="S-curve bend: Bézier handle length"
+        0.35,
+        range=(0.2, 0.6),
+        unit="× 0.6 D",
+        doc="S-curve bend: how far the parting S bows, its upper half one way and its lower "
+        "half the other",
     )
-    sway: float = param(
-        0.05, range=(0.0, 0.35), unit="× D", doc="sideways reach of the S between its ends"
-    )
+    sway: float = param(0.05, range=(0.0, 0.35), unit="× 0.5 D", doc="extra sideways bow of the S")
     lean: float = param(
         35.0,
         range=(20.0, 60.0),
         unit="°",
-        doc="slant of the S where it crosses the band, from the across-band direction",
+        doc="slant of the blades from the across-band direction (the S bows about it)",
     )
-    hook: float = param(0.14, range=(0.08, 0.25), unit="× D", doc="hook (uceng) curl radius")
-    curl: float = param(300.0, range=(120.0, 360.0), unit="°", doc="how far each hook winds in")
+    hook: float = param(
+        0.14, range=(0.08, 0.25), unit="× D", doc="radius of the curl at each blade's head and foot"
+    )
+    curl: float = param(300.0, range=(120.0, 360.0), unit="°", doc="how far each curl winds in")
     thickness: float = param(
         0.28,
         range=(0.06, 0.3),
@@ -139,7 +143,11 @@ class ParangParams(MotifParams):
         "width at its base",
     )
     taper: float = param(
-        0.35, range=(0.15, 1.0), unit="× thickness", doc="blade width at the hook tips"
+        0.35,
+        range=(0.15, 1.0),
+        unit="× line",
+        doc="how thin the curl's parting line runs out at its end (it also insets the inner "
+        "line from the blade's edge)",
     )
     notch: float = param(
         0.0,
@@ -383,7 +391,7 @@ def _nested_s(pr: ParangParams, half_band: float, q: float):
         lead = np.stack([np.linspace(xc - 2.5 * groove, start[0], 3), np.full(3, yc)], -1)
         spiral = _spiral(start, heading, radius, math.radians(pr.curl), n, 0.55)
         path = np.concatenate([lead[:-1], spiral])
-        taper = np.r_[np.full(len(lead) - 1, groove), groove * np.linspace(1.0, 0.6, n)]
+        taper = np.r_[np.full(len(lead) - 1, groove), groove * np.linspace(1.0, pr.taper, n)]
         head = _valid(Polygon(_stroke_ring(path, taper)))
         cuts = [head, shapely.affinity.rotate(head, 180, origin=(0, 0))]
         h = heading / np.linalg.norm(heading)
