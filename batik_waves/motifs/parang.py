@@ -374,8 +374,9 @@ def _nested_s(pr: ParangParams, half_band: float, q: float):
     cos = 1.0 / np.sqrt(1.0 + slope**2)
     half = 0.5 * width * cos
     line = np.stack([mid, y], -1)
-    # the groove: as wide as the gap between blades, but always a visible line
-    groove = float(np.clip(0.5 * gap * cos.mean(), 0.016, 0.03))
+    # the curl's line (half width): as wide as the parting between blades, but always
+    # visible and never a trench
+    groove = float(np.clip(0.5 * gap * cos.mean(), 0.012, 0.022))
     radius = min(pr.hook, 0.4 * float(half.min()) * 2, 0.3 * height)
     rc = min(0.04, 0.3 * float(half.min()))
     blade = blade.buffer(-rc, quad_segs=6).buffer(rc, quad_segs=6)  # round the corners
@@ -658,12 +659,26 @@ def _build_proto(pr: ParangParams) -> _Proto:
         g = pr.thickness * (0.03 + 0.05 * pr.notch / 30.0)  # half the gap
         c = line[mid]
         long = 1.3 * half[mid] / math.cos(math.radians(pr.notch))  # across the body only
-        if pr.blade == "s":  # the S bends: reach the blade's edges wherever they are
-            chord = shapely.LineString([c - 4 * d * long, c + 4 * d * long]).intersection(blade)
-            parts = [s for s in shapely.get_parts(chord) if s.distance(shapely.Point(*c)) < 1e-9]
-            if parts:
-                a, b = np.asarray(parts[0].coords)[[0, -1]]
-                long = 0.03 + max(float(np.linalg.norm(a - c)), float(np.linalg.norm(b - c)))
+        if pr.blade == "s":
+            # the S bends: reach the blade's edges wherever they are, slanting the way
+            # that crosses the body the shortest (not lengthwise along a curved blade)
+            best = None
+            for sign in (1.0, -1.0):
+                dd = _rotate(np.array([[-t[1], t[0]]]), sign * pr.notch)[0]
+                seg = shapely.LineString([c - 4 * dd * long, c + 4 * dd * long])
+                point = shapely.Point(*c)
+                parts = [
+                    s
+                    for s in shapely.get_parts(seg.intersection(blade))
+                    if s.distance(point) < 1e-9
+                ]
+                if parts:
+                    a, b = np.asarray(parts[0].coords)[[0, -1]]
+                    reach = 0.03 + max(float(np.linalg.norm(a - c)), float(np.linalg.norm(b - c)))
+                    if best is None or reach < best[0]:
+                        best = (reach, dd)
+            if best is not None:
+                long, d = best
         gap_geom = Polygon(
             [c + d * long + t * g, c - d * long + t * g, c - d * long - t * g, c + d * long - t * g]
         )
