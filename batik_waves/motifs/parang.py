@@ -246,7 +246,7 @@ class ParangParams(MotifParams):
         "slobog": {
             "bands": 3,
             "blades": 3,
-            "thickness": 0.08,
+            "thickness": 0.12,
             "lean": 30.0,
             "sway": 0.1,
             "inner": "none",
