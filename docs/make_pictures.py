@@ -12,7 +12,9 @@ Writes, each a small palette PNG (well under 300 KB):
   rest with eyes closed (much alpha), both motifs, with the default mapping;
 - ``families.png``: every variant of mega mendung and truntum, a tile each;
 - ``states.png``: three real recordings (rest eyes closed, mental arithmetic, eyes
-  open), when ../shared/eeg is present.
+  open), when ../shared/eeg is present;
+- ``variants-kawung.png``, ``variants-parang.png``: every named variant of each family,
+  a 1024 px tile scaled down beside a corner of it at 1:1.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from batik_waves.mapping import (
     palette_from_features,
     params_from_features,
 )
-from batik_waves.motifs.kawung import kawung
-from batik_waves.motifs.parang import parang
+from batik_waves.motifs.kawung import KawungParams, kawung
+from batik_waves.motifs.parang import ParangParams, parang
+from batik_waves.render import rasterize
 from batik_waves.report.sheet import tiles_sheet
 
 HERE = Path(__file__).resolve().parent
@@ -141,6 +144,26 @@ def _states(path: Path) -> bool:
     return True
 
 
+def _variants(path: Path, motif: str) -> None:
+    """Every variant of *motif*: the 1024 px tile at a quarter size, and a 1:1 corner."""
+    from PIL import ImageDraw
+
+    cls, make = (KawungParams, kawung) if motif == "kawung" else (ParangParams, parang)
+    names = cls.variants()
+    cell, label, cols = 224, 18, 4
+    rows = -(-len(names) // cols)
+    sheet = Image.new("RGB", (cols * (2 * cell + 12), rows * (cell + label + 12)), "#FBF8F1")
+    draw = ImageDraw.Draw(sheet)
+    for i, name in enumerate(names):
+        tile = rasterize(make(cls.variant(name), tile=(1024, 1024), rng=3), width=1024, height=1024)
+        im = Image.fromarray(tile).convert("RGB")
+        x, y = (i % cols) * (2 * cell + 12), (i // cols) * (cell + label + 12)
+        draw.text((x + 2, y + 2), f"{motif} {name}  (tile, and a corner at 1:1)", fill="#1E1A1D")
+        sheet.paste(im.resize((cell, cell), Image.LANCZOS), (x, y + label))
+        sheet.paste(im.crop((0, 0, cell, cell)), (x + cell + 4, y + label))
+    sheet.save(path)
+
+
 def main(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -173,6 +196,10 @@ def main(out: Path) -> list[Path]:
         _families(tmp / "families.png")
         with Image.open(tmp / "families.png") as im:
             written.append(save_small(im, out / "families.png"))
+        for motif in ("kawung", "parang"):
+            _variants(tmp / f"variants-{motif}.png", motif)
+            with Image.open(tmp / f"variants-{motif}.png") as im:
+                written.append(save_small(im, out / f"variants-{motif}.png", colours=128))
         if _states(tmp / "states.png"):
             with Image.open(tmp / "states.png") as im:
                 written.append(save_small(im, out / "states.png"))

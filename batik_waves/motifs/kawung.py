@@ -2,7 +2,10 @@
 
 Construction (``BATIK.md``): a square lattice of pitch ``P``. Every lattice edge holds
 one petal (a cut aren palm fruit) whose tips point at the two nodes it joins; four
-petal tips meet at each **node** (marked with a small cross or dot), and four petal
+petal tips meet at each **node** (marked with a small cross or dot): the petals are
+plump in the middle and pointed at the ends, so they reach nearly into the node and
+the four around it read as one flower (an ellipse would stop short, leaving rows of
+ovals, see :func:`_petal_shape`); and four petal
 flanks enclose a concave four-pointed **star cell** between flowers (holding a dot,
 a small star, or a small kawung for *geger*). The classic look turns the lattice 45°.
 
@@ -82,19 +85,19 @@ class KawungParams(MotifParams):
         0.65, range=(0.45, 0.85), unit="b/a", doc="Petal width over length (1 would be round)."
     )
     petal_length: float = param(
-        0.95,
+        0.98,
         range=(0.5, 1.0),
         unit="× touching length",
         doc="Petal length 2a as a fraction of the longest petal that still clears its "
-        "neighbours (a² + b² = (P/2)² for ellipses, less the outline), so every value in "
-        "range is drawable.",
+        "neighbours (its tips then nearly meet the other three petals of the flower at "
+        "the node, less the outline), so every value in range is drawable.",
     )
     tip_sharpness: float = param(
         2.0,
         range=(1.6, 2.5),
         unit="exponent",
-        doc="Superellipse exponent of the petal tips: lower is more lens-like, 2 is an "
-        "ellipse, higher is blunter.",
+        doc="Tip shape: 1.6 is a pointed lens whose tips run into the node; higher "
+        "rounds the tips, which then stop a little shorter of the node.",
     )
     seed_oval: float = param(
         0.5, range=(0.0, 0.7), unit="× petal", doc="Inner seed size (0: none)."
@@ -209,15 +212,19 @@ class KawungParams(MotifParams):
             "star_size": 0.2,
             "isen": "none",
         },
-        # sekar ageng: large, with cecek sawut set in diagonal rows
+        # sekar ageng ("big flower"): four large petals meeting at a bold cross, each
+        # filled with cecek sawut laid across it, so that opposite petals' strokes
+        # form diagonal diamonds; no seed, a star between the flowers
         "sekar-ageng": {
             "flowers": 2,
-            "petal_width": 0.68,
-            "seed_oval": 0.5,
+            "petal_width": 0.58,
+            "tip_sharpness": 1.8,
+            "seed_oval": 0.0,
+            "node_size": 0.1,
             "isen": "cecek-sawut",
-            "isen_where": "ground",
+            "isen_where": "petals",
             "isen_scale": 0.06,
-            "isen_angle": 45.0,
+            "isen_angle": 90.0,
             "star": "star",
             "star_size": 0.16,
         },
@@ -328,23 +335,63 @@ def _make_lattice(p: KawungParams, width: float, height: float, repeat: str) -> 
 
 
 # --------------------------------------------------------------------- templates
-def _petal_ab(p: KawungParams, pitch: float) -> tuple[float, float]:
-    """Half length and half width of a petal in px."""
-    rho, e = p.petal_width, p.tip_sharpness
-    t = np.linspace(0, np.pi / 2, 721)
-    kappa = float(np.max(np.cos(t) + rho * np.sin(t) ** (2 / e)))
+def _reach(rho: float, e: float, a: float) -> float:
+    """Reach of the superellipse body (half length *a*, half width ``rho·a``, exponent
+    *e*) towards a 45° line, as the half diagonal of the smallest square around it."""
+    t = np.linspace(0, np.pi / 2, 361)
+    return a * float(np.max(np.cos(t) + rho * np.sin(t) ** (2 / e)))
+
+
+@functools.lru_cache(maxsize=64)
+def _petal_shape(rho: float, e: float, n: int) -> tuple[np.ndarray, float, float]:
+    """The petal in a unit square turned 45°: a closed CCW curve of *n* vertices.
+
+    The petal lies on the diagonal of the square whose corners are its two nodes (at
+    ``u = ±1``) and two star cells (at ``v = ±1``). Its half width is
+    ``v(t) = rho·(1 − |t|^m)^(1/q)`` along its half length ``t``: ``m`` falls from about
+    2 (a lens) for slim petals to 1.4 for plump ones, so the tips stay pointed and
+    their flanks open away from the square's sides (the neighbouring petals of a
+    flower meet at the node and part towards the star cells, as in batik); ``q`` (1 to
+    1.4, from the tip sharpness *e*) rounds the tips. The petal is then scaled to
+    just fit the square, so the four petals of a flower nearly touch at their node.
+    Returns the curve (starting at the +u tip), its half length and its half width.
+    """
+    q = 1.0 + 0.4 * (e - 1.6) / 0.9
+    t = np.linspace(0.0, 1.0, 2001)
+    v = rho * (1.0 - t**2) ** (1.0 / q)
+    k = 1.0 / float(np.max(t + v))  # the largest petal inside the square
+    # vertices spread by arc length, from the +u tip round the petal
+    th = np.linspace(0.0, 2 * np.pi, 1024, endpoint=False)
+    c, s = np.cos(th), np.sin(th)
+    ring = np.stack([c, np.sign(s) * rho * (1.0 - c**2) ** (1.0 / q)], -1) * k
+    seg = np.linalg.norm(np.diff(np.vstack([ring, ring[:1]]), axis=0), axis=1)
+    s_at = np.r_[0.0, np.cumsum(seg)]
+    at = np.arange(n) / n * s_at[-1]
+    closed = np.vstack([ring, ring[:1]])
+    curve = np.stack([np.interp(at, s_at, closed[:, i]) for i in (0, 1)], -1)
+    return curve, k, rho * k
+
+
+def _petal_room(p: KawungParams, pitch: float) -> float:
+    """Half the diagonal of the square a petal may fill, in px: half the pitch less the
+    outline and the hand's reach, so neighbouring petals never meet."""
     w = p.outline * pitch
     wob = 0.025 * p.wobble * pitch
     room = pitch / 2 - w * (1 + 0.25 * p.wobble) / math.sqrt(2) - 0.5 - 1.5 * wob
-    a = p.petal_length * max(room, 0.15 * pitch) / kappa
-    return a, rho * a
+    return max(room, 0.15 * pitch)
 
 
-def _superellipse(a: float, b: float, e: float, n: int = _N) -> np.ndarray:
-    """Closed curve |u/a|² + |v/b|^e = 1 (round flanks, tips set by e), CCW, (n, 2)."""
-    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    c, s = np.cos(t), np.sin(t)
-    return np.stack([a * c, b * np.sign(s) * np.abs(s) ** (2 / e)], axis=-1)
+def _petal(p: KawungParams, pitch: float, n: int) -> tuple[np.ndarray, float, float]:
+    """The petal curve ``(n, 2)`` in px, its half length and half width."""
+    curve, a, b = _petal_shape(p.petal_width, p.tip_sharpness, n)
+    k = p.petal_length * _petal_room(p, pitch)
+    return curve * k, a * k, b * k
+
+
+def _petal_ab(p: KawungParams, pitch: float) -> tuple[float, float]:
+    """Half length and half width of a petal in px."""
+    _, a, b = _petal(p, pitch, 8)
+    return a, b
 
 
 def _lens(a: float, half_width: float, n: int = 24) -> np.ndarray:
@@ -394,17 +441,16 @@ class _Templates:
 @functools.lru_cache(maxsize=64)
 def _templates(p: KawungParams, pitch: float, isen_seed: int) -> _Templates:
     a, b = _petal_ab(p, pitch)
-    e = p.tip_sharpness
     # chords of about 2.5 px, a multiple of 4 (the wobble samples every 4th vertex)
     n = int(min(_N, max(24, 4 * round(math.pi * (a + b) / 2.5 / 4))))
-    petal = _superellipse(a, b, e, n)
+    petal = _petal(p, pitch, n)[0]
     hw = _half_outline(p, pitch)
     # seeds
     f = p.seed_oval
     if f == 0:
         seeds: BaseGeometry = MultiPolygon()
     elif p.seed_shape == "oval":
-        seeds = Polygon(_superellipse(a * f, b * f, e, 40))
+        seeds = Polygon(_petal(p, pitch, 40)[0] * f)  # the petal's shape, smaller
     elif p.seed_shape == "lens":
         seeds = Polygon(_lens(a * f, b * f * 0.8))
     else:  # two-dots: two small squares on the axis
@@ -520,9 +566,11 @@ def _star(p: KawungParams, pitch: float, cell_petals: BaseGeometry, hw: float) -
     # "kawung": a small four-petal flower pointing at the nodes, as large as fits
     e, rho = p.tip_sharpness, p.petal_width
 
+    curve = _petal_shape(rho, e, 32)[0]
+
     def flower(reach: float) -> BaseGeometry:
-        a = 0.25 * reach
-        small = np.add(_superellipse(a, rho * a, e, 32), (reach / 2, 0))
+        # petals that nearly meet at the small flower's heart, like the big ones
+        small = np.add(curve * (0.45 * reach), (reach / 2, 0))
         return MultiPolygon([Polygon(small @ _rot(45 + 90 * k).T) for k in range(4)])
 
     room = cell_petals.buffer(max(hw, 0.02 * pitch))

@@ -1,33 +1,33 @@
-"""Parang: rows of S-shaped blades in 45° bands, with the mlinjon strip between bands.
+"""Parang: S-blades nested into one chain along 45° bands, the mlinjon strip between.
 
-A parang cloth is drawn on parallel diagonal bands. Inside each band stands a row of
-thick S-shaped blades (*lidah api*, flame tongues), each one an S whose two ends curl
-into hooks (the *uceng*), leaning along the band like a chain of waves; between the
-bands runs a narrow strip of small lozenges, the *mlinjon*, which sets parang apart
-from lereng, bordered on both sides by thin continuous lines (the *garis miring*), so
-the eye reads strong parallel 45° stripes first. Every band is the same band shifted (wallpaper group p2: the blade is
-symmetric under a half turn).
+A parang cloth is drawn on parallel diagonal bands. Inside each band the S-shaped
+blades (*lidah api*, flame tongues) interlock into one unbroken chain ("jalin-menjalin
+tidak terputus"): each blade's belly lies in its neighbour's hollow and each of its
+ends curls into a hook, so the band reads as a single twisted rope, not a row of
+letters. Between the bands runs a narrow strip of small lozenges, the *mlinjon*, which
+sets parang apart from lereng, bordered on both sides by thin continuous lines (the
+*garis miring*), so the eye reads strong parallel 45° stripes first. Every band is the
+same band shifted (wallpaper group p2: the blade is symmetric under a half turn).
 
 Construction (``BATIK.md``): with ``n`` bands and ``m`` blades per band across a square
 tile of side ``W`` the band period is ``D = W / (n·√2)`` and the blade spacing
-``W / (m·√2)``, so the tile is seamless. One blade is built once per parameter set in
-band units (``D = 1``) and cached: its centre line leaves the lower band edge running
-along it, crosses the band in a cubic Bézier S (``bend`` is the handle length,
-``lean`` the slant of the crossing), runs along the upper edge for ``sway`` and winds
-into a shrinking spiral hook (``hook``, ``curl``); the lower end is the same turned by
-a half turn. The width is full ``thickness`` over the body (a fat S, as in parang
-rusak), eases into each hook no wider than 0.9 hook radii and thins along the curl,
-whose spiral shrinks so far that its tip tucks inside the first turn: the hook stays a
-clear spiral around an open eye (and never wider than the curve's radius, so it does
-not fold). Neighbouring blades nest: each one's hooks lie in the bay beside the next
-one's body, with a clean narrow gap (``_GAP``); a blade that would crowd its neighbour
-first slims (down to 80 %), then gives way along the neighbour's contour, which is
-what makes the bands read as a chain. The rusak break cuts across the body only. A
-keris (curigo) is a straight blade with five luk drawn off its axis's normal (so the
-waves never fold), a gandik swell at the base and a ganja cross-piece. Copies are placed with
-one vectorised affine map per blade, the hand of the maker (line wobble, crackle) is
-added in tile coordinates from periodic noise, and the result is clipped to the
-tile: what crosses an edge re-enters on the opposite side, exactly as
+``q = W / (m·√2)``, so the tile is seamless. One blade is built once per parameter set
+in band units (``D = 1``) and cached. One S-curve runs from band edge to band edge: it
+crosses the band at ``lean`` from the across-band direction and bows one way in the
+upper half and the other in the lower (``bend``, ``sway``). Stepped along the band by
+``q``, its copies part the blades: every blade is the strip between two neighbouring
+copies, inset by a thin parting line, so neighbours nest by construction (a blade of
+``thickness`` 0.2 or more fills its share of the band; a thinner one slims and stands
+apart, as in slobog). The parting line curls into a spiral of ``hook`` radius winding
+``curl`` degrees at the head of each blade, and (turned by a half turn) at its foot.
+The rusak break cuts across the body only. The barong's eye (an ink almond with a
+light white and an ink pupil) and the kusumo flower sit on the blade's upper body; one
+mlinjon sits at the foot of each parting curve. A keris (curigo) is a straight blade
+with five luk drawn off its axis's normal (so the waves never fold), a gandik swell at
+the base and a ganja cross-piece, standing apart like a row of daggers. Copies are
+placed with one vectorised affine map per blade, the hand of the maker (line wobble,
+crackle) is added in tile coordinates from periodic noise, and the result is clipped
+to the tile: what crosses an edge re-enters on the opposite side, exactly as
 :func:`~batik_waves.motifs.pattern.wrap_on_torus` would fold it. When blades of
 extreme parameters touch their neighbours, the layer is unioned so it stays valid.
 
@@ -117,24 +117,37 @@ class ParangParams(MotifParams):
         role="structural",
     )
     bend: float = param(
-        0.35, range=(0.2, 0.6), unit="× body", doc="S-curve bend: Bézier handle length"
+        0.35,
+        range=(0.2, 0.6),
+        unit="× 0.6 D",
+        doc="S-curve bend: how far the parting S bows, its upper half one way and its lower "
+        "half the other",
     )
-    sway: float = param(
-        0.05, range=(0.0, 0.35), unit="× D", doc="sideways reach of the S between its ends"
-    )
+    sway: float = param(0.05, range=(0.0, 0.35), unit="× 0.5 D", doc="extra sideways bow of the S")
     lean: float = param(
         35.0,
         range=(20.0, 60.0),
         unit="°",
-        doc="slant of the S where it crosses the band, from the across-band direction",
+        doc="slant of the blades from the across-band direction (the S bows about it)",
     )
-    hook: float = param(0.14, range=(0.08, 0.25), unit="× D", doc="hook (uceng) curl radius")
-    curl: float = param(300.0, range=(120.0, 360.0), unit="°", doc="how far each hook winds in")
+    hook: float = param(
+        0.14, range=(0.08, 0.25), unit="× D", doc="radius of the curl at each blade's head and foot"
+    )
+    curl: float = param(300.0, range=(120.0, 360.0), unit="°", doc="how far each curl winds in")
     thickness: float = param(
-        0.28, range=(0.06, 0.3), unit="× D", doc="blade thickness at its widest"
+        0.28,
+        range=(0.06, 0.3),
+        unit="× D",
+        doc="blade thickness: S-blades of 0.2 or more fill their share of the band and "
+        "nest into one chain, thinner ones slim in proportion and stand apart; the keris's "
+        "width at its base",
     )
     taper: float = param(
-        0.35, range=(0.15, 1.0), unit="× thickness", doc="blade width at the hook tips"
+        0.35,
+        range=(0.15, 1.0),
+        unit="× line",
+        doc="how thin the curl's parting line runs out at its end (it also insets the inner "
+        "line from the blade's edge)",
     )
     notch: float = param(
         0.0,
@@ -217,7 +230,7 @@ class ParangParams(MotifParams):
         "klitik": {
             "bands": 8,
             "blades": 12,
-            "thickness": 0.2,
+            "thickness": 0.16,
             "inner": "none",
             "mlinjon_dot": 0.0,
             "outline": 0.0,
@@ -233,7 +246,7 @@ class ParangParams(MotifParams):
         "slobog": {
             "bands": 3,
             "blades": 3,
-            "thickness": 0.18,
+            "thickness": 0.12,
             "lean": 30.0,
             "sway": 0.1,
             "inner": "none",
@@ -312,50 +325,129 @@ def _spiral(
     return centre + np.stack([np.cos(ang), np.sin(ang)], -1) * r[:, None]
 
 
-#: how much the hook's spiral shrinks from its start to its tip
-_SHRINK = 0.65
-
-
 def _s_reach(pr: ParangParams, hb: float) -> float:
     """Half the along-band reach of the S body so its middle crosses at ``lean``."""
     return hb * math.tan(math.radians(pr.lean)) / (1.0 - pr.bend) / 1.0
 
 
-def _s_centreline(pr: ParangParams, hb: float) -> tuple[np.ndarray, np.ndarray]:
-    """Centre line and width of the S blade; ``hb`` is the half height of its body.
+#: blades this thick (× D) or more fill their share of the band and nest
+_FULL = 0.2
 
-    The S leaves the lower band edge running along it, crosses the band at ``lean``
-    from the across-band direction, runs along the upper edge for ``sway`` and curls
-    down into a hook; the lower end is the same turned by a half turn (p2). The body
-    is fat (full ``thickness`` over most of the crossing); the width eases into each
-    hook no wider than 1.5 hook radii, so the curl keeps an open eye, and thins
-    along the curl to ``taper`` at the tip.
+
+def _divider(pr: ParangParams, y: np.ndarray, height: float) -> np.ndarray:
+    """The S-curve that parts neighbouring blades: its along-band position at *y*.
+
+    It crosses the band at ``lean`` from the across-band direction and bows one way in
+    the band's upper half and the other way in its lower half (``bend``, ``sway``), so
+    it is odd in *y* and every blade between two of its copies is an S turned by a half
+    turn into itself (p2).
     """
-    a = _s_reach(pr, hb)
-    k = pr.bend * 2 * a
-    p = np.array([[-a, -hb], [-a + k, -hb], [a - k, hb], [a, hb]], float)
-    mid = _cubic(p, 41)
-    nt = 8 if pr.sway > 1e-3 else 1
-    tail = np.stack([np.linspace(a, a + pr.sway, nt), np.full(nt, hb)], -1)[1:]
-    tail = tail if len(tail) else mid[-1:]
-    nh = 72
-    top = _spiral(tail[-1], np.array([1.0, 0.0]), pr.hook, math.radians(pr.curl), nh, _SHRINK)[1:]
-    half = np.concatenate([tail, top]) if nt > 1 else top
-    line = np.concatenate([-half[::-1], mid, half]) * [-1.0, 1.0]  # lean against the band
-    # width: a fat body easing to the hook's width, then thinning along each curl
-    start = min(0.85, 0.9 * pr.hook / pr.thickness)  # at the hook's start, × thickness
-    # the tip tucks inside the curl's first turn, leaving an open eye between them
-    # (tip radius (1 - _SHRINK)·hook + half the tip < hook - half the start, with room)
-    tip = min(pr.taper, start, 0.14 * pr.hook / pr.thickness)
-    nb = len(line) - 2 * len(top)  # body points: the crossing and both tails
-    seg = np.linalg.norm(np.diff(line[len(top) : len(top) + nb], axis=0), axis=1)
-    s = np.r_[0.0, np.cumsum(seg)]
-    v = np.abs(2.0 * s / s[-1] - 1.0)
-    body = start + (1.0 - start) * (1.0 - v**2.2)
-    f = np.linspace(0.0, 1.0, nh)[1:]
-    hook = start + (tip - start) * f**0.8
-    width = pr.thickness * np.concatenate([hook[::-1], body, hook])
-    return line, width
+    bow = -(0.6 * pr.bend + 0.5 * pr.sway)
+    return y * math.tan(math.radians(pr.lean)) + bow * np.sin(np.pi * y / height)
+
+
+def _nested_s(pr: ParangParams, half_band: float, q: float):
+    """One S-blade of a nesting band: the strip between two neighbouring dividers.
+
+    Returns the blade (band units, centred on the blade), its midline and the half
+    width across the midline. BATIK.md's drawing recipe: one S-curve from band edge to
+    band edge is stepped along the band at the blade spacing ``q`` and every blade is
+    the strip between two neighbouring curves, inset by a thin gap, so each belly
+    lies in the next blade's hollow and the band reads as one chain. A blade of
+    ``thickness`` 0.2 or more fills its share of the band and touches its neighbours
+    along that thin gap; a thinner one slims in proportion and leaves ground between
+    them (slobog). The gap curls into
+    the head of the blade at its upper left, and (turned by a half turn) at its lower
+    right: a spiral of ``hook`` radius winding ``curl`` degrees, so every blade ends in
+    a hook that curls into its neighbour's hollow.
+    """
+    height = half_band - 0.01 - pr.garis / 2  # clear of the garis miring
+    width = min(q - 0.03, q * pr.thickness / _FULL)  # along the band
+    gap = q - width
+    y = np.linspace(-height, height, 97)
+    mid = _divider(pr, y, height)
+    left = np.stack([mid - width / 2, y], -1)
+    right = np.stack([mid + width / 2, y], -1)
+    blade = _valid(Polygon(np.concatenate([left, right[::-1]])))
+    # across the midline the blade is narrower than along the band by the slope's cosine
+    slope = np.gradient(mid, y)
+    cos = 1.0 / np.sqrt(1.0 + slope**2)
+    half = 0.5 * width * cos
+    line = np.stack([mid, y], -1)
+    # the curl's line (half width): as wide as the parting between blades, but always
+    # visible and never a trench
+    groove = float(np.clip(0.5 * gap * cos.mean(), 0.012, 0.022))
+    radius = min(pr.hook, 0.4 * float(half.min()) * 2, 0.3 * height)
+    rc = min(0.04, 0.3 * float(half.min()))
+    blade = blade.buffer(-rc, quad_segs=6).buffer(rc, quad_segs=6)  # round the corners
+    cuts = []
+    curls = np.empty((0, 2))
+    if radius > 2.5 * groove:
+        yc = height - 1.6 * radius
+        xc = float(_divider(pr, np.array([yc]), height)[0]) - width / 2
+        k = float(np.interp(yc, y, slope))
+        heading = np.array([k, 1.0])
+        n = max(24, int(pr.curl / 6))
+        start = np.array([xc - groove, yc])
+        lead = np.stack([np.linspace(xc - 2.5 * groove, start[0], 3), np.full(3, yc)], -1)
+        spiral = _spiral(start, heading, radius, math.radians(pr.curl), n, 0.55)
+        path = np.concatenate([lead[:-1], spiral])
+        taper = np.r_[np.full(len(lead) - 1, groove), groove * np.linspace(1.0, pr.taper, n)]
+        head = _valid(Polygon(_stroke_ring(path, taper)))
+        cuts = [head, shapely.affinity.rotate(head, 180, origin=(0, 0))]
+        h = heading / np.linalg.norm(heading)
+        eye = start + radius * np.array([h[1], -h[0]])  # the spiral's centre
+        curls = np.stack([eye, -eye])
+        blade = _polys(blade.difference(shapely.union_all(cuts)))
+        if len(blade.geoms) > 1:  # a curl that cut a sliver off: keep the blade
+            blade = max(blade.geoms, key=lambda g: g.area)
+    return _polys(blade), line, half, (shapely.union_all(cuts) if cuts else None), curls
+
+
+def _almond(length: float, width: float, n: int = 33) -> np.ndarray:
+    a = np.linspace(0, 2 * np.pi, n)[:-1]
+    return np.stack([length * np.cos(a), width * np.sin(a) * np.abs(np.sin(a)) ** 0.2], -1)
+
+
+def _blade_ornament(
+    pr: ParangParams, line: np.ndarray, half: np.ndarray, blade: BaseGeometry
+) -> tuple[BaseGeometry, BaseGeometry]:
+    """The barong's eye or the kusumo flower, set on the body of a nested S-blade.
+
+    Both sit on the upper body, clear of the rusak break in the middle, along the
+    blade's midline. The eye is an almond in the ink with a light white and an ink
+    pupil (the ``ornament`` layer under ``ornament-dots``, which holds the white with
+    a hole for the pupil), so it reads as an eye on either polarity.
+    """
+    i = int(0.64 * len(line))
+    c, h = line[i], float(half[i])
+    t = line[min(i + 1, len(line) - 1)] - line[max(i - 1, 0)]
+    turn = math.degrees(math.atan2(t[1], t[0]))
+    room = blade.buffer(-0.15 * h)
+    if pr.ornament == "barong":
+        outer = Polygon(_rotate(_almond(1.25 * h, 0.55 * h), turn) + c)
+        white = Polygon(_rotate(_almond(1.0 * h, 0.38 * h), turn) + c)
+        pupil = shapely.Point(*c).buffer(0.26 * h, quad_segs=6)
+        ornament, dots = outer, white.difference(pupil)
+    else:
+        petals = []
+        for k in range(4):
+            ang = math.radians(turn + 45 + 90 * k)
+            d = np.array([math.cos(ang), math.sin(ang)])
+            petals.append(
+                Polygon(
+                    _rotate(_almond(0.42 * h, 0.2 * h, 17), math.degrees(ang)) + c + d * 0.42 * h
+                )
+            )
+        ornament = shapely.union_all([*petals, shapely.Point(*c).buffer(0.2 * h, quad_segs=4)])
+        dots = shapely.Point(*c).buffer(0.13 * h, quad_segs=4)
+    for k in (1.0, 0.85, 0.7, 0.55):  # shrink about its centre until it sits on the blade
+        o = shapely.affinity.scale(ornament, k, k, origin=tuple(c))
+        if room.contains(o) or k == 0.55:
+            ornament = o.intersection(room)
+            dots = shapely.affinity.scale(dots, k, k, origin=tuple(c)).intersection(room)
+            break
+    return _polys(ornament), _polys(dots)
 
 
 def _keris_centreline(pr: ParangParams, hb: float) -> tuple[np.ndarray, np.ndarray]:
@@ -488,6 +580,8 @@ class _Proto:
     spacing: float  # blade spacing along the band (band units)
     radius: float  # reach of everything from the blade's centre
     overlaps: bool  # True when a blade touches its neighbours (union needed)
+    curls: np.ndarray = dataclasses.field(default_factory=lambda: np.empty((0, 2)))
+    # the centres of the S-blade's head curls (band units; none for the keris)
 
 
 def _fit(pr: ParangParams, build: Callable, half_band: float):
@@ -531,9 +625,12 @@ def _proto(pr: ParangParams) -> _Proto:
 def _build_proto(pr: ParangParams) -> _Proto:
     half_band = (1.0 - pr.strip) / 2
     q = pr.bands / pr.blades
-    build = _keris_centreline if pr.blade == "keris" else _s_centreline
-    line, half = _fit(pr, build, half_band)
-    if pr.blade == "keris":
+    grooves = None
+    curls = np.empty((0, 2))
+    if pr.blade == "s":
+        blade, line, half, grooves, curls = _nested_s(pr, half_band, q)
+    else:
+        line, half = _fit(pr, _keris_centreline, half_band)
         blade = _keris_blade(line, half)
         # the ganja reaches past the base: fit the whole keris inside the band
         target = half_band - 0.01 - pr.garis / 2
@@ -547,17 +644,8 @@ def _build_proto(pr: ParangParams) -> _Proto:
     def neighbours(b: BaseGeometry) -> BaseGeometry:
         return shapely.union_all([shapely.affinity.translate(b, k * q, 0) for k in (-1, 1)])
 
-    if pr.blade != "keris":
-        # neighbours nest with a clean narrow gap: a blade that would crowd the next
-        # one first slims (down to 80 %), then gives way along the neighbour's contour
-        full = half
-        for slim in (1.0, 0.93, 0.86, 0.8):
-            half = _curvature_limit(line, slim * full)
-            blade = _valid(Polygon(_stroke_ring(line, half)))
-            if blade.distance(neighbours(blade)) >= gap:
-                break
     near = neighbours(blade)
-    if blade.distance(near) < gap:
+    if pr.blade == "keris" and blade.distance(near) < gap:
         blade = _polys(blade.difference(near.buffer(gap, quad_segs=6)))
         blade = max(blade.geoms, key=lambda g: g.area) if len(blade.geoms) > 1 else blade
 
@@ -571,6 +659,26 @@ def _build_proto(pr: ParangParams) -> _Proto:
         g = pr.thickness * (0.03 + 0.05 * pr.notch / 30.0)  # half the gap
         c = line[mid]
         long = 1.3 * half[mid] / math.cos(math.radians(pr.notch))  # across the body only
+        if pr.blade == "s":
+            # the S bends: reach the blade's edges wherever they are, slanting the way
+            # that crosses the body the shortest (not lengthwise along a curved blade)
+            best = None
+            for sign in (1.0, -1.0):
+                dd = _rotate(np.array([[-t[1], t[0]]]), sign * pr.notch)[0]
+                seg = shapely.LineString([c - 4 * dd * long, c + 4 * dd * long])
+                point = shapely.Point(*c)
+                parts = [
+                    s
+                    for s in shapely.get_parts(seg.intersection(blade))
+                    if s.distance(point) < 1e-9
+                ]
+                if parts:
+                    a, b = np.asarray(parts[0].coords)[[0, -1]]
+                    reach = 0.03 + max(float(np.linalg.norm(a - c)), float(np.linalg.norm(b - c)))
+                    if best is None or reach < best[0]:
+                        best = (reach, dd)
+            if best is not None:
+                long, d = best
         gap_geom = Polygon(
             [c + d * long + t * g, c - d * long + t * g, c - d * long - t * g, c + d * long - t * g]
         )
@@ -580,32 +688,32 @@ def _build_proto(pr: ParangParams) -> _Proto:
     # inner line / dots following the S (ground colour on the blade)
     n = len(line)
     lo, hi = int(0.06 * n), int(0.94 * n)
+    if pr.blade == "s":  # clear of the curls at both ends
+        lo, hi = int(0.16 * n), int(0.84 * n)
     if pr.blade == "keris":
         lo, hi = int(0.08 * n), int(0.8 * n)
     inner: BaseGeometry = MultiPolygon()
     if pr.inner == "line":
-        inner = _stroke(line[lo:hi], 0.16 * half[lo:hi])
+        inner = _stroke(line[lo:hi], np.minimum(0.09 * half[lo:hi], 0.018))
     elif pr.inner == "double":
         nrm = _normals(line)[lo:hi]
-        off = 0.42 * half[lo:hi, None] * nrm
-        inner = shapely.union_all(
-            [
-                _stroke(line[lo:hi] + off, 0.11 * half[lo:hi]),
-                _stroke(line[lo:hi] - off, 0.11 * half[lo:hi]),
-            ]
-        )
+        off = 0.5 * half[lo:hi, None] * nrm
+        w = np.maximum(0.07 * half[lo:hi], 0.008)
+        inner = shapely.union_all([_stroke(line[lo:hi] + off, w), _stroke(line[lo:hi] - off, w)])
     elif pr.inner == "dots":
         seg = np.linalg.norm(np.diff(line, axis=0), axis=1)
         s = np.r_[0.0, np.cumsum(seg)]
         step = 1.15 * pr.thickness * 0.5
         at = np.arange(s[lo], s[hi], step)
         idx = np.searchsorted(s, at).clip(0, n - 1)
-        r = 0.28 * half[idx]
+        r = 0.2 * half[idx]
         inner = shapely.union_all(
             [shapely.Point(line[i]).buffer(ri, quad_segs=3) for i, ri in zip(idx, r, strict=True)]
         )
     if gap_geom is not None and not inner.is_empty:
         inner = inner.difference(gap_geom.buffer(0.1 * pr.thickness))
+    if grooves is not None and not inner.is_empty:
+        inner = inner.difference(grooves.buffer(0.03))
     inner = inner.intersection(blade.buffer(-0.1 * pr.taper * pr.thickness))
     inner = _polys(shapely.simplify(inner, 0.001))
 
@@ -623,7 +731,11 @@ def _build_proto(pr: ParangParams) -> _Proto:
     inset = pr.garis / 2 + 0.03  # ornaments stay clear of the garis miring
     room_box = box(0.0, -half_band + inset, q, half_band - inset)
     space = _polys(room_box.difference(near.buffer(0.06 * pr.thickness)))
-    if pr.ornament != "none" and not space.is_empty:
+    if pr.blade == "s" and pr.ornament != "none":
+        ornament, ornament_dots = _blade_ornament(pr, line, half, blade)
+        if not inner.is_empty:
+            inner = _polys(inner.difference(ornament.buffer(0.02)))
+    elif pr.ornament != "none" and not space.is_empty:
         biggest = max(space.geoms, key=lambda g: g.area)
         centre = polylabel(biggest, tolerance=0.002)
         room = biggest.exterior.distance(centre)
@@ -681,10 +793,12 @@ def _build_proto(pr: ParangParams) -> _Proto:
     sl = sh * 1.35
     lozenge = Polygon([(sl, 0.0), (0.0, sh), (-sl, 0.0), (0.0, -sh)])
     y0 = -half_band - pr.strip / 2
-    mlinjon = shapely.affinity.translate(lozenge, q / 2, y0)
+    # at the foot of the curve that parts this blade from the next (S-blades)
+    x0 = q / 2 - (half_band * math.tan(math.radians(pr.lean)) if pr.blade == "s" else 0.0)
+    mlinjon = shapely.affinity.translate(lozenge, x0, y0)
     mdot = MultiPolygon()
     if pr.mlinjon_dot > 0:
-        mdot = _polys(shapely.Point(q / 2, y0).buffer(pr.mlinjon_dot * sh, quad_segs=4))
+        mdot = _polys(shapely.Point(x0, y0).buffer(pr.mlinjon_dot * sh, quad_segs=4))
     reach = float(np.max(np.abs(line)) + pr.thickness + q + 1.0)
     return _Proto(
         blade=blade,
@@ -698,6 +812,7 @@ def _build_proto(pr: ParangParams) -> _Proto:
         spacing=q,
         radius=reach,
         overlaps=bool(overlaps),
+        curls=curls,
     )
 
 

@@ -116,17 +116,25 @@ def test_flower_count_and_petal_proportions():
     # 2 n² flowers per tile, two petals per flower: the petal area adds up to 4 n² petals
     one = max(petals.geoms, key=lambda g: g.area)
     assert petals.area == pytest.approx(4 * 16 * one.area, rel=0.01)
-    # a petal is about as long as the touching limit 1/sqrt(1 + (b/a)²) of P
-    rect = one.minimum_rotated_rectangle
-    sides = sorted(LineString(rect.exterior.coords[i : i + 2]).length for i in (0, 1))
-    assert sides[1] / P == pytest.approx(1 / np.sqrt(1 + 0.65**2), rel=0.03)
-    assert sides[0] / sides[1] == pytest.approx(0.65, rel=0.02)
     # the 45° lattice: petal axes (between the two farthest vertices) are diagonal
     c = np.asarray(one.exterior.coords)
     far = np.linalg.norm(c[:, None] - c[None], axis=-1)
     i, j = np.unravel_index(far.argmax(), far.shape)
     d = c[j] - c[i]
     assert abs(abs(np.degrees(np.arctan2(d[1], d[0]))) % 90 - 45) < 0.5
+    # width over length is petal_width, measured across the axis
+    axis = d / np.linalg.norm(d)
+    across = (c - c[i]) @ np.array([-axis[1], axis[0]])
+    length = far.max()
+    assert np.ptp(across) / length == pytest.approx(0.65, rel=0.02)
+    # the tips reach nearly into the nodes, where the four petals of a flower meet
+    # (nodes at whole multiples of the pitch along the 45° axes from the origin)
+    f = P * np.array([[1, -1], [1, 1]]) / np.sqrt(2)
+    for tip in (c[i], c[j]):
+        ij = np.linalg.solve(f, tip)
+        node = f @ np.round(ij)
+        assert np.linalg.norm(tip - node) < 0.05 * P  # an ellipse stops 0.08 P short
+    assert 0.9 * P < length < P
 
 
 def test_zero_rotation_lays_petals_along_the_axes():
