@@ -61,6 +61,8 @@ __all__ = [
 MOTIFS: dict[str, tuple[str, str]] = {
     "kawung": ("batik_waves.motifs.kawung", "KawungParams"),
     "parang": ("batik_waves.motifs.parang", "ParangParams"),
+    "ceplok": ("batik_waves.motifs.ceplok", "CeplokParams"),
+    "nitik": ("batik_waves.motifs.nitik", "NitikParams"),
 }
 
 _BANDS = ("delta", "theta", "alpha", "beta", "gamma")

@@ -65,7 +65,10 @@ def test_the_criterion_catches_a_missing_stroke_spill():
     assert seam_ratios(img)[0] <= 1.5 and seam_ratios(cut)[0] > 1.5
 
 
-@pytest.mark.parametrize("motif,variant", [*_variants("kawung"), *_variants("parang")])
+@pytest.mark.parametrize(
+    "motif,variant",
+    [*_variants("kawung"), *_variants("parang"), *_variants("ceplok"), *_variants("nitik")],
+)
 @pytest.mark.parametrize("repeat", ["block", "half-drop"])
 @pytest.mark.slow
 def test_motif_variants_are_seamless(motif, variant, repeat):

@@ -166,7 +166,12 @@ def dense_scene(*, size: tuple[int, int] = (1920, 1080), pitch: float = 48.0) ->
 
 
 # motif presets: (module, variant or None) — used once the motif modules exist
-MOTIF_VARIANTS = {"kawung": "KawungParams", "parang": "ParangParams"}
+MOTIF_VARIANTS = {
+    "kawung": "KawungParams",
+    "parang": "ParangParams",
+    "ceplok": "CeplokParams",
+    "nitik": "NitikParams",
+}
 
 
 def motif_pattern(

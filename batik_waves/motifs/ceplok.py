@@ -543,8 +543,9 @@ def _build(
     c = _cell(p, P, isen_seed)
     M = np.diag([1.0, sy])
     reach = 0.75 * P
-    blooms = square_sites(P, sy, box, reach, (0.5, 0.5))
-    corners = square_sites(P, sy, box, reach, (0.0, 0.0))
+    # blooms on the tile corners: the frame lines (cell edges) then never lie on a seam
+    blooms = square_sites(P, sy, box, reach, (0.0, 0.0))
+    corners = square_sites(P, sy, box, reach, (0.5, 0.5))
     amount = 0.02 * p.wobble * P
     wobbly = noise is not None and amount > 0
 
@@ -759,10 +760,12 @@ def ceplok_cloth(
     wobble_seed, crackle_seed, isen_seed = _rng_seeds(rng)
     P = width / top.blooms
     noise = _noise(width, height, max(0.6 * P, 8.0), wobble_seed, "block")
-    n_rows = math.ceil(height / P)
+    # row j of blooms lies at y = j·P and owns the band from half a cell above it to half
+    # a cell below (the corner marks between two rows go to the lower one)
+    n_rows = math.ceil(height / P) + 1
     rows: dict[CeplokParams, list[int]] = {}
     for j in range(n_rows):
-        y = min(1.0, (j + 0.5) * P / height)
+        y = min(1.0, j * P / height)
         pj = params_at(y)
         if not isinstance(pj, CeplokParams):
             raise MotifError(
@@ -774,15 +777,19 @@ def ceplok_cloth(
         pal = pal_fixed or make_palette(pj.palette)
         col = _colours(pj, pal)
         for j0, j1 in _runs(js):
-            y0, y1 = j0 * P, (j1 + 1) * P
+            y0, y1 = (j0 - 0.5) * P, (j1 + 0.5) * P
             built, ys = _build(
-                pj, P, 1.0, (0.0, y0, float(width), y1), noise=noise, isen_seed=isen_seed
+                pj,
+                P,
+                1.0,
+                (0.0, max(y0, 0.0), float(width), min(y1, float(height))),
+                noise=noise,
+                isen_seed=isen_seed,
             )
             eps = 1e-6 * P
-            last = j1 == n_rows - 1
+            first, last = j0 == 0, j1 == n_rows - 1
             for name, polys in built.items():
-                # each site belongs to the row it lies in (a corner to the row below it)
-                keep = (ys[name] >= y0 - eps) & ((ys[name] < y1 - eps) | last)
+                keep = ((ys[name] >= y0 - eps) | first) & ((ys[name] < y1 - eps) | last)
                 acc.add(name, col[name], pal.name, polys[keep])
             acc.crackle.append((y0, y1, pj.crackle))
             acc.ground(y0, y1, col["background"], pal.name)

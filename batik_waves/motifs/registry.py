@@ -10,13 +10,13 @@ Entries import their module on first use, so naming or checking a motif needs no
 geometry library.
 
 >>> names()
-('kawung', 'parang')
+('kawung', 'parang', 'ceplok', 'nitik')
 >>> get("parang").params_class().__name__
 'ParangParams'
 >>> get("kwaung")
 Traceback (most recent call last):
 ...
-batik_waves.errors.MotifError: Invalid value for the 'motif' parameter. Allowed values are 'kawung' and 'parang', but got 'kwaung' instead.
+batik_waves.errors.MotifError: Invalid value for the 'motif' parameter. Allowed values are 'kawung', 'parang', 'ceplok' and 'nitik', but got 'kwaung' instead.
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ MOTIFS: dict[str, MotifEntry] = {
     for e in (
         _entry("kawung", "KawungParams", "four petals around a node on a 45° lattice"),
         _entry("parang", "ParangParams", "diagonal bands of interlocking S-blades"),
+        _entry("ceplok", "CeplokParams", "one four- or eight-fold bloom per cell of a square grid"),
+        _entry("nitik", "NitikParams", "a design set in small squares and bars on a fine grid"),
     )
 }
 
