@@ -454,7 +454,8 @@ def _build(
         if p.wobble > 0 and noise is not None:
             u = _variant_of(cxy, size[0], size[1], repeat, 4096, seed) / 4096.0
             grow = 1.0 + 0.12 * p.wobble * (2 * u - 1)
-            hxv, hyv = hxv * grow, hyv * grow
+            # a mark never outgrows its cell (a full-length bar only shrinks)
+            hxv, hyv = np.minimum(hxv * grow, 0.485 * g), np.minimum(hyv * grow, 0.485 * gy)
             room_x = np.maximum(0.5 * (g if not is_dot else g * 0.5) - hxv, 0.0)
             room_y = np.maximum(0.5 * (gy if not is_dot else gy * 0.5) - hyv, 0.0)
             nz = np.clip(noise(cxy)[:, :2] / 2.0, -1.0, 1.0)
