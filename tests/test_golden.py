@@ -78,6 +78,10 @@ def _cases():
         ("kawung", "sari", {"flowers": 2, "crackle": 0.0}),
         ("parang", "rusak", {"bands": 1, "blades": 1}),
         ("parang", "klitik", {"bands": 2, "blades": 2}),
+        ("ceplok", "kembang", {"blooms": 1, "crackle": 0.0}),
+        ("ceplok", "lintang", {"blooms": 2, "crackle": 0.0, "isen": "none"}),
+        ("nitik", "jonggrang", {"repeats": 1, "grid": 16}),
+        ("nitik", "cakar-ayam", {"repeats": 1, "crackle": 0.0}),
     ]:
         name = f"{motif}-{variant or 'default'}"
         cases.append(
