@@ -225,7 +225,7 @@ def _add_render(sub) -> None:
     p.add_argument(
         "-m",
         "--motif",
-        choices=("kawung", "parang", "all"),
+        choices=("kawung", "parang", "ceplok", "nitik", "all"),
         default="all",
         help="which motif to render (default: all)",
     )

@@ -11,7 +11,9 @@ Writes, each a small palette PNG (well under 300 KB):
 - ``mapping.png``: how band power moves the motifs: from eyes open (little alpha) to
   rest with eyes closed (much alpha), both motifs, with the default mapping;
 - ``states.png``: three real recordings (rest eyes closed, mental arithmetic, eyes
-  open), when ../shared/eeg is present.
+  open), when ../shared/eeg is present;
+- ``variants-ceplok.png``, ``variants-nitik.png``: every named variant of the family,
+  in its own colourway, with its name under it.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ from batik_waves.mapping import (
     palette_from_features,
     params_from_features,
 )
+from batik_waves.motifs import registry
 from batik_waves.motifs.kawung import kawung
 from batik_waves.motifs.parang import parang
+from batik_waves.render import rasterize
 from batik_waves.sheet import tiles_sheet
 
 HERE = Path(__file__).resolve().parent
@@ -121,6 +125,26 @@ def _states(path: Path) -> bool:
     return True
 
 
+def _variants(path: Path, family: str, *, tile: int = 480, shown: int = 300) -> None:
+    """Every named variant of *family* side by side, each a whole tile scaled down."""
+    from PIL import ImageDraw
+
+    entry = registry.get(family)
+    cls, make = entry.params_class(), entry.tile()
+    names = cls.variants()
+    pad, label = 12, 22
+    sheet = Image.new("RGB", (len(names) * (shown + pad) + pad, shown + 2 * pad + label), "#FBF8F1")
+    draw = ImageDraw.Draw(sheet)
+    for i, name in enumerate(names):
+        pat = make(cls.variant(name), tile=(tile, tile), rng=1)
+        rgb = rasterize(pat, width=tile, height=tile)[..., :3]
+        im = Image.fromarray(np.ascontiguousarray(rgb)).resize((shown, shown), Image.LANCZOS)
+        x = pad + i * (shown + pad)
+        sheet.paste(im, (x, pad))
+        draw.text((x, pad + shown + 6), f"{family} {name}", fill="#4A2E1F")
+    sheet.save(path)
+
+
 def main(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -150,6 +174,10 @@ def main(out: Path) -> list[Path]:
         _sweep(tmp / "mapping.png")
         with Image.open(tmp / "mapping.png") as im:
             written.append(save_small(im, out / "mapping.png"))
+        for family in ("ceplok", "nitik"):
+            _variants(tmp / f"variants-{family}.png", family)
+            with Image.open(tmp / f"variants-{family}.png") as im:
+                written.append(save_small(im, out / f"variants-{family}.png", colours=128))
         if _states(tmp / "states.png"):
             with Image.open(tmp / "states.png") as im:
                 written.append(save_small(im, out / "states.png"))

@@ -173,7 +173,7 @@ def test_every_colourway(name, polarity):
 
 
 def test_bad_arguments():
-    with pytest.raises(MotifError, match="'params'.*CeplokParams"):
+    with pytest.raises(MotifError, match=r"'params'.*CeplokParams"):
         ceplok("kembang")
     with pytest.raises(MotifError, match="'tile'"):
         ceplok(tile=(4, 4))
@@ -227,7 +227,7 @@ def test_cloth_follows_params_down_its_length():
     assert c.size == (240, 600) and c.metadata["motif"] == "ceplok-cloth"
     assert_valid_in_tile(c, (240, 600))
     names = [lyr.name for lyr in c.layers]
-    assert "blooms" in names and "blooms@lasem" in names or "blooms@indigo" in names
+    assert "blooms" in names and any(n.startswith("blooms@") for n in names)
     blooms = shapely.union_all([lyr.geometry for lyr in c.layers if lyr.name.startswith("blooms")])
     top = blooms.intersection(box(0, 0, 240, 160)).area
     foot = blooms.intersection(box(0, 440, 240, 600)).area

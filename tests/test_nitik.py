@@ -175,7 +175,7 @@ def test_every_colourway(name, polarity):
 
 
 def test_bad_arguments():
-    with pytest.raises(MotifError, match="'params'.*NitikParams"):
+    with pytest.raises(MotifError, match=r"'params'.*NitikParams"):
         nitik("jonggrang")
     with pytest.raises(MotifError, match="'tile'"):
         nitik(tile=(1024,))

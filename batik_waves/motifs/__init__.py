@@ -1,9 +1,12 @@
-"""Motif generators (kawung, parang) and what they share: Pattern, fillers, palettes."""
+"""Motif generators (kawung, parang, ceplok, nitik) and what they share: Pattern,
+fillers, palettes."""
 
 from __future__ import annotations
 
+from .ceplok import CeplokParams, ceplok, ceplok_cloth
 from .isen import FILLERS, fill
 from .kawung import KawungParams, kawung, kawung_cloth
+from .nitik import NitikParams, nitik, nitik_cloth
 from .palette import PALETTES, Palette, make_palette
 from .parang import DIRECTIONS, ParangParams, parang, parang_cloth
 from .pattern import REPEATS, Layer, Pattern, lattice_vectors, wrap_on_torus
@@ -14,17 +17,23 @@ __all__ = [
     "FILLERS",
     "PALETTES",
     "REPEATS",
+    "CeplokParams",
     "KawungParams",
     "Layer",
+    "NitikParams",
     "Palette",
     "ParangParams",
     "Pattern",
+    "ceplok",
+    "ceplok_cloth",
     "crackle",
     "fill",
     "kawung",
     "kawung_cloth",
     "lattice_vectors",
     "make_palette",
+    "nitik",
+    "nitik_cloth",
     "parang",
     "parang_cloth",
     "wobble",

@@ -155,7 +155,7 @@ class CeplokParams(MotifParams):
         "ground", choices=("petals", "ground", "both"), doc="Where the filler goes."
     )
     isen_scale: float = param(
-        0.05, range=(0.025, 0.15), unit="× P", doc="Spacing of the filler's elements."
+        0.06, range=(0.025, 0.15), unit="× P", doc="Spacing of the filler's elements."
     )
     isen_angle: float = param(
         0.0, range=(0.0, 180.0), unit="°", doc="Direction of the filler grid / lines."
