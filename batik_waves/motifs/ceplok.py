@@ -78,7 +78,8 @@ class CeplokParams(MotifParams):
         unit="blooms across the tile",
         doc="Cells (one bloom each) across the tile width; P = W / n. Rows down are the "
         "nearest whole count (even for half-drop; the lattice is stretched by at most "
-        "15 % to close); half-brick needs an even count.",
+        "15 % to close); half-brick needs an even count. Even counts suit every repeat "
+        "on square tiles; on 16:9 tiles 4, 7, 8 and 10 or more do.",
         role="structural",
     )
     petals: int = param(
@@ -189,7 +190,7 @@ class CeplokParams(MotifParams):
         },
         # ceplok grompol: a bloom with four small ones gathered round it
         "grompol": {
-            "blooms": 3,
+            "blooms": 4,
             "petals": 4,
             "petal_shape": "lens",
             "bloom_size": 0.62,
@@ -222,7 +223,7 @@ class CeplokParams(MotifParams):
         },
         # ceplok kotak: square petals in a square frame
         "kotak": {
-            "blooms": 5,
+            "blooms": 6,
             "petals": 4,
             "petal_shape": "square",
             "bloom_size": 0.8,

@@ -72,12 +72,13 @@ class NitikParams(MotifParams):
     """
 
     repeats: int = param(
-        3,
+        4,
         range=(1, 16),
         unit="repeats across the tile",
         doc="Repeats of the design across the tile width (one repeat is 5–7 cm at print "
         "size). Rows down are the nearest whole count (even for half-drop; stretched by "
-        "at most 15 % to close); half-brick needs an even count.",
+        "at most 15 % to close); half-brick needs an even count. Even counts suit every "
+        "repeat on square tiles; on 16:9 tiles 4, 7, 8 and 10 or more do.",
         role="structural",
     )
     grid: int = param(
@@ -154,7 +155,7 @@ class NitikParams(MotifParams):
     _VARIANTS = {  # noqa: RUF012 - read-only by convention (MotifParams)
         # kembang kenthang (potato flower): a broad four-petal flower, cecek pitu between
         "kembang-kenthang": {
-            "repeats": 3,
+            "repeats": 4,
             "grid": 24,
             "petals": 4,
             "petal_length": 0.44,
@@ -166,7 +167,7 @@ class NitikParams(MotifParams):
         },
         # sekar kemuning (orange jasmine): eight slim petals round a ring, cecek telu
         "sekar-kemuning": {
-            "repeats": 3,
+            "repeats": 4,
             "grid": 28,
             "petals": 8,
             "petal_length": 0.4,
@@ -191,7 +192,7 @@ class NitikParams(MotifParams):
         },
         # jonggrang: a geometric field: a lozenge frame, a cross-hearted bloom, flowers
         "jonggrang": {
-            "repeats": 3,
+            "repeats": 4,
             "grid": 24,
             "petals": 4,
             "petal_length": 0.3,
