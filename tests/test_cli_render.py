@@ -13,6 +13,7 @@ from test_job import check_outputs
 
 from batik_waves.cli import main
 from batik_waves.eeg.read import SUPPORTED_EXTENSIONS
+from batik_waves.mapping import MOTIFS
 
 SIZE = "128"
 
@@ -30,7 +31,7 @@ def test_render_the_bundled_samples(tmp_path, capsys):
         out = tmp_path / name
         assert main(["render", str(src), "-o", str(out), "--size", SIZE, "--quiet"]) == 0
         paths = sorted(out.iterdir())
-        check_outputs(paths, out, src.stem, ("kawung", "parang"), int(SIZE))
+        check_outputs(paths, out, src.stem, tuple(MOTIFS), int(SIZE))
     assert capsys.readouterr().out == ""  # --quiet
 
 
