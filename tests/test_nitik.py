@@ -243,3 +243,42 @@ def test_cloth_follows_params_down_its_length():
 def test_cloth_checks_what_params_at_returns():
     with pytest.raises(MotifError, match="NitikParams"):
         nitik_cloth(lambda y: None, size=(100, 200))
+
+
+def test_vectorised_marks_match_a_plain_loop_over_the_design():
+    """The array-built marks equal boxes drawn cell by cell from :func:`nitik_design`."""
+    p = NitikParams.variant("jonggrang").replace(repeats=2, grid=16, wobble=0.0, crackle=0.0)
+    size = 256
+    pat = nitik(p, tile=(size, size), rng=0)
+    d = nitik_design(p)
+    R, g = p.grid, size / 2 / p.grid
+    s = p.mark * g
+    long = s + p.bar * (0.95 * g - s)
+    thin = s * (1 - 0.3 * p.bar)
+    half = {
+        1: (s, s),
+        2: (long, thin),
+        3: (thin, long),
+        4: (s, s),
+        5: (s, s),
+        6: (0.6 * s, 0.6 * s),
+    }
+    layer = {1: "marks", 2: "marks", 3: "marks", 6: "marks", 4: "fill", 5: "centres"}
+    want: dict[str, list] = {"marks": [], "fill": [], "centres": []}
+    for ry in range(-1, 3):
+        for rx in range(-1, 3):
+            for row in range(R):
+                for col in range(R):
+                    kind = int(d[row, col])
+                    if kind == 0:
+                        continue
+                    # the bloom's cell (row, col = R/2) sits half a cell past the repeat centre
+                    cx = (rx + 0.5) * R * g + (col - R // 2 + 0.5) * g
+                    cy = (ry + 0.5) * R * g + (row - R // 2 + 0.5) * g
+                    w, h = half[kind]
+                    want[layer[kind]].append(box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+    tile = box(0, 0, size, size)
+    for name, boxes in want.items():
+        ref = shapely.union_all(boxes).intersection(tile)
+        got = pat.layer(name).geometry
+        assert got.symmetric_difference(ref).area < 1e-6 * max(ref.area, 1.0), name
