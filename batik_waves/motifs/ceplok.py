@@ -43,7 +43,7 @@ from shapely.geometry.base import BaseGeometry
 from ..errors import MotifError
 from ._params import MotifParams, param
 from ._square import ClothRows, square_lattice, square_sites, thinned_crackle
-from .isen import FILLERS, MIN_MARK_PX, fill, replicate
+from .isen import FILLERS, MIN_MARK_PX, circle_coords, fill, replicate
 from .kawung import _clip, _noise, _rng_seeds, _tile_size
 from .palette import PALETTES, Palette
 from .palette import palette as make_palette
@@ -496,7 +496,12 @@ def _cell(p: CeplokParams, P: float, isen_seed: int) -> _Cell:
             region = cell.difference(shapely.union_all(holes))
             region = region.intersection(cell.buffer(-0.2 * scale))
             isen.append(fill(p.isen, region, scale=scale, rng=gen, angle=p.isen_angle))
-    isen_g = _parts(shapely.union_all(isen)) if isen else MultiPolygon()
+    # the petals' and the ground's isen never meet (the ground keeps off the petals)
+    isen_g = (
+        _parts(shapely.multipolygons(np.concatenate([shapely.get_parts(g) for g in isen])))
+        if isen
+        else MultiPolygon()
+    )
     return _Cell(
         frame=_parts(frame),
         blooms=_parts(shapely.union_all(bodies)),
@@ -519,11 +524,10 @@ def _frame_everywhere(kind: str, frame: BaseGeometry, P: float) -> BaseGeometry:
 
 def _first_clear(block: BaseGeometry, u: np.ndarray, rho: float, P: float) -> float | None:
     """The nearest distance along *u* at which a disc of radius rho clears *block*."""
-    disc = _disc(rho, 16)
-    for t in np.linspace(0.05 * P, 0.7 * P, 40):
-        if not shapely.affinity.translate(disc, *(t * u)).intersects(block):
-            return float(t)
-    return None
+    t = np.linspace(0.05 * P, 0.7 * P, 40)
+    discs = shapely.polygons(circle_coords(t[:, None] * u[None, :], rho, 16))
+    clear = ~shapely.intersects(block, discs)
+    return float(t[np.argmax(clear)]) if clear.any() else None
 
 
 # ----------------------------------------------------------------------- build
