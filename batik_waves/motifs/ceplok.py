@@ -104,7 +104,7 @@ class CeplokParams(MotifParams):
         "range is drawable.",
     )
     petal_base: float = param(
-        0.3,
+        0.2,
         range=(0.1, 0.6),
         unit="× reach",
         doc="Where the petals start, from the centre: room for the heart of the bloom.",
@@ -120,7 +120,7 @@ class CeplokParams(MotifParams):
         "dot", choices=("dot", "ring", "star", "none"), doc="The heart of the bloom."
     )
     centre_size: float = param(
-        0.7, range=(0.2, 1.0), unit="× room", doc="Heart size, of the room the petals leave."
+        0.9, range=(0.2, 1.0), unit="× room", doc="Heart size, of the room the petals leave."
     )
     cluster: int = param(
         0,
@@ -192,10 +192,10 @@ class CeplokParams(MotifParams):
         "grompol": {
             "blooms": 4,
             "petals": 4,
-            "petal_shape": "lens",
-            "bloom_size": 0.62,
+            "petal_shape": "oval",
+            "bloom_size": 0.7,
             "petal_width": 0.85,
-            "petal_base": 0.3,
+            "petal_base": 0.2,
             "cluster": 4,
             "cluster_size": 0.9,
             "centre": "dot",
