@@ -574,6 +574,15 @@ def _build(
             polys = replicate(geom, M, sites, shift=shift(sites))
         else:
             polys = replicate(geom, M, sites, displace=displace if wobbly else None)
+            if wobbly:
+                # a hairline outline round a sharp corner can fold under the hand: mend
+                # those few (one geometry per copy stays, so the cloth can place it)
+                bad = ~shapely.is_valid(polys)
+                if bad.any():
+                    polys = polys.copy()
+                    polys[bad] = shapely.make_valid(
+                        polys[bad], method="structure", keep_collapsed=False
+                    )
         n = len(shapely.get_parts(geom)) if not geom.is_empty else 0
         out[name] = polys
         ys[name] = np.repeat(sites[:, 1], n)
