@@ -13,8 +13,9 @@ Writes, each a small palette PNG (well under 300 KB):
 - ``families.png``: every variant of mega mendung and truntum, a tile each;
 - ``states.png``: three real recordings (rest eyes closed, mental arithmetic, eyes
   open), when ../shared/eeg is present;
-- ``variants-kawung.png``, ``variants-parang.png``: every named variant of each family,
-  a 1024 px tile scaled down beside a corner of it at 1:1.
+- ``variants-kawung.png``, ``variants-parang.png``, ``variants-ceplok.png``,
+  ``variants-nitik.png``: every named variant of each family, a 1024 px tile scaled
+  down beside a corner of it at 1:1.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from batik_waves.mapping import (
     palette_from_features,
     params_from_features,
 )
-from batik_waves.motifs.kawung import KawungParams, kawung
-from batik_waves.motifs.parang import ParangParams, parang
+from batik_waves.motifs import registry
+from batik_waves.motifs.kawung import kawung
+from batik_waves.motifs.parang import parang
 from batik_waves.render import rasterize
 from batik_waves.report.sheet import tiles_sheet
 
@@ -148,7 +150,8 @@ def _variants(path: Path, motif: str) -> None:
     """Every variant of *motif*: the 1024 px tile at a quarter size, and a 1:1 corner."""
     from PIL import ImageDraw
 
-    cls, make = (KawungParams, kawung) if motif == "kawung" else (ParangParams, parang)
+    entry = registry.get(motif)
+    cls, make = entry.params_class(), entry.tile()
     names = cls.variants()
     cell, label, cols = 224, 18, 4
     rows = -(-len(names) // cols)
@@ -196,7 +199,7 @@ def main(out: Path) -> list[Path]:
         _families(tmp / "families.png")
         with Image.open(tmp / "families.png") as im:
             written.append(save_small(im, out / "families.png"))
-        for motif in ("kawung", "parang"):
+        for motif in ("kawung", "parang", "ceplok", "nitik"):
             _variants(tmp / f"variants-{motif}.png", motif)
             with Image.open(tmp / f"variants-{motif}.png") as im:
                 written.append(save_small(im, out / f"variants-{motif}.png", colours=128))

@@ -10,6 +10,18 @@ import importlib
 
 _API = {
     "MOTIFS": "registry",
+    "CeplokParams": "ceplok",
+    "MegaMendungParams": "mega_mendung",
+    "NitikParams": "nitik",
+    "TruntumParams": "truntum",
+    "ceplok": "ceplok",
+    "ceplok_cloth": "ceplok",
+    "mega_mendung": "mega_mendung",
+    "mega_mendung_cloth": "mega_mendung",
+    "nitik": "nitik",
+    "nitik_cloth": "nitik",
+    "truntum": "truntum",
+    "truntum_cloth": "truntum",
     "MotifEntry": "registry",
     "DIRECTIONS": "parang",
     "FILLERS": "isen",

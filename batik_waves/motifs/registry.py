@@ -10,13 +10,13 @@ Entries import their module on first use, so naming or checking a motif needs no
 geometry library.
 
 >>> names()
-('kawung', 'parang', 'mega-mendung', 'truntum')
+('kawung', 'parang', 'mega-mendung', 'truntum', 'ceplok', 'nitik')
 >>> get("parang").params_class().__name__
 'ParangParams'
 >>> get("kwaung")
 Traceback (most recent call last):
 ...
-batik_waves.errors.MotifError: Invalid value for the 'motif' parameter. Allowed values are 'kawung', 'parang', 'mega-mendung' and 'truntum', but got 'kwaung' instead.
+batik_waves.errors.MotifError: Invalid value for the 'motif' parameter. Allowed values are 'kawung', 'parang', 'mega-mendung', 'truntum', 'ceplok' and 'nitik', but got 'kwaung' instead.
 """
 
 from __future__ import annotations
@@ -83,6 +83,8 @@ MOTIFS: dict[str, MotifEntry] = {
             "Cirebon clouds of nested bands, dark outside to light inside, rolled ends",
         ),
         _entry("truntum", "TruntumParams", "small star flowers on a dark ground, cecek between"),
+        _entry("ceplok", "CeplokParams", "one four- or eight-fold bloom per cell of a square grid"),
+        _entry("nitik", "NitikParams", "a design set in small squares and bars on a fine grid"),
     )
 }
 

@@ -82,6 +82,10 @@ def _cases():
         ("mega-mendung", "wadasan", {"clouds": 1, "crackle": 0.0, "wobble": 0.0}),
         ("truntum", None, {"fields": 2}),
         ("truntum", "truntum-kuntum", {"fields": 2, "crackle": 0.0}),
+        ("ceplok", "kembang", {"blooms": 1, "crackle": 0.0}),
+        ("ceplok", "lintang", {"blooms": 2, "crackle": 0.0, "isen": "none"}),
+        ("nitik", "jonggrang", {"repeats": 1, "grid": 16}),
+        ("nitik", "cakar-ayam", {"repeats": 1, "crackle": 0.0}),
     ]:
         name = f"{motif}-{variant or 'default'}"
         cases.append(
