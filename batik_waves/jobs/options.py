@@ -112,8 +112,13 @@ def _bool(name: str) -> Callable[[Any], bool]:
     return check
 
 
+#: ``-m auto``: the mapping chooses the family from the recording's overall features.
+AUTO = "auto"
+
+
 def check_motifs(value: Any) -> tuple[str, ...]:
-    """``"all"``, a motif name or a list of names -> the motif names, checked."""
+    """``"all"``, ``"auto"``, a motif name or a list of names -> the motif names, checked
+    (``("auto",)`` stays as it is: the family is chosen once the recording is read)."""
     names = registry.names()
     if isinstance(value, str):
         value = names if value == "all" else (value,)
@@ -121,13 +126,15 @@ def check_motifs(value: Any) -> tuple[str, ...]:
     if not value:
         raise invalid("motif", "no motif given.", MotifError)
     for m in value:
-        check_choice(m, (*names, "all"), "motif", MotifError)
+        check_choice(m, (*names, "all", AUTO), "motif", MotifError)
+    if AUTO in value and len(value) > 1:
+        raise invalid("motif", f"'auto' chooses one family; give it alone, not {value!r}.")
     return tuple(dict.fromkeys(names if "all" in value else value))
 
 
 def check_motif(value: Any) -> str:
-    """One motif name, checked."""
-    return check_choice(value, registry.names(), "motif", MotifError)
+    """One motif name (or ``"auto"``), checked."""
+    return check_choice(value, (*registry.names(), AUTO), "motif", MotifError)
 
 
 def check_variant(value: Any) -> str:
@@ -243,7 +250,8 @@ def _options() -> dict[str, Option]:
         Option(
             "motifs",
             "all",
-            "which motifs: all (default) or a name: " + ", ".join(registry.names()),
+            "which motifs: all (default), auto (the mapping chooses the family) or a name: "
+            + ", ".join(registry.names()),
             ("-m", "--motif"),
             check_motifs,
             metavar="NAME",
@@ -252,7 +260,9 @@ def _options() -> dict[str, Option]:
         Option(
             "motif",
             "kawung",
-            "which motif: " + ", ".join(registry.names()) + " (default kawung)",
+            "which motif: "
+            + ", ".join(registry.names())
+            + ", or auto (the mapping chooses; default kawung)",
             ("-m", "--motif"),
             check_motif,
             metavar="NAME",
@@ -518,6 +528,8 @@ def resolve(command: str, given: Mapping[str, Any]) -> Resolved:
     # rules that tie options together
     if command == "render":
         motifs = values["motifs"]
+        if motifs == (AUTO,) and values["variant"] is not None:
+            raise invalid("variant", "a variant belongs to a named motif, not to 'auto'.")
         values["variants"] = (
             _check_variant(motifs, values["variant"])
             if values["variant"] is not None
@@ -536,6 +548,8 @@ def resolve(command: str, given: Mapping[str, Any]) -> Resolved:
         if values["size"] is None:
             values["size"] = DEFAULT_SIZE
     elif command == "video":
+        if values["motif"] == AUTO and values["variant"] is not None:
+            raise invalid("variant", "a variant belongs to a named motif, not to 'auto'.")
         if values["variant"] is not None:
             _check_variant((values["motif"],), values["variant"])
         if values["timecode"] is not None:

@@ -25,7 +25,7 @@ from .._io import json_ready, sha256, versions, write_text
 from ..eeg.envelopes import Envelopes
 from ..errors import MotifError, RenderError, warn
 from ..mapping.extract import features
-from ..mapping.rules import Mapping
+from ..mapping.rules import Mapping, family_from_features
 from ..motifs import registry
 from ..render.png import save_png
 from ..render.svg import save_svg
@@ -33,7 +33,7 @@ from ..report.sheet import contact_sheet
 from ..timeline import Policy, base_params, colourway, offline_track
 from ._common import Progress, check_targets, load, no_progress, stem
 from ._common import recording as recording_of
-from .options import Resolved, resolve
+from .options import AUTO, Resolved, resolve
 from .options import record as options_record
 
 __all__ = [
@@ -294,7 +294,9 @@ def render_recording(
     name = stem(src)
     folder = Path(out) if out is not None else default_out(src)
     report = progress or no_progress
-    names = _names(folder, name, opts.motifs)
+    auto = opts.motifs == (AUTO,)
+    # every name this job may write, checked against the inputs before anything happens
+    names = _names(folder, name, registry.names() if auto else opts.motifs)
     check_targets(list(names.values()), src)
 
     n_steps = 4.0 + 4.0 * len(opts.motifs) + (1.0 if sheet else 0.0) + 0.5
@@ -302,6 +304,11 @@ def render_recording(
     env = load(src, opts.window, progress=lambda d, t: report(4.0 * d / t if t else 0.0, n_steps))
     digest = sha256(src)
     report(4.0, n_steps)
+    family = None
+    if auto:  # the mapping chooses the family from the recording's overall features
+        chosen, why = family_from_features(features(env), opts.mapping)
+        family = {"motif": AUTO, "chosen": chosen, **why}
+        opts = opts.replace(motifs=(chosen,), variants={chosen: None})
 
     written: list[Path] = []
     rendered: list[RenderedMotif] = []
@@ -344,7 +351,8 @@ def render_recording(
     rec = {
         "batik_waves": vers["batik-waves"],
         "source": _source(src, env, digest),
-        "options": options_record(opts),
+        "options": {**options_record(opts), **({"motif": [AUTO]} if auto else {})},
+        **({"family": family} if family else {}),
         "mapping": opts.mapping.to_dict(),
         "summary": env.summary().to_dict(),
         "features": feats,

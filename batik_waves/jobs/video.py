@@ -50,6 +50,8 @@ import numpy as np
 from .._io import atomic_path, sha256, write_text
 from .._procs import pool_initializer
 from ..errors import ParameterError, RecordingError, RenderError
+from ..mapping.extract import features
+from ..mapping.rules import family_from_features
 from ..motifs import registry
 from ..motifs.palette import Palette
 from ..render.encode import (
@@ -76,7 +78,7 @@ from ..render.frames import (
 from ..render.raster import rasterize
 from ..timeline import Policy, Track, band_table, offline_track
 from ._common import Progress, check_targets, load, no_progress
-from .options import Resolved, resolve
+from .options import AUTO, Resolved, resolve
 
 __all__ = ["TILES_ACROSS", "CellTask", "draw_cell", "key_step", "render_video"]
 
@@ -324,6 +326,11 @@ def render_video(
     report = progress or no_progress
 
     env = load(src, opts.window)
+    family = None
+    if opts.motif == AUTO:  # the mapping chooses the family from the window's features
+        chosen, why = family_from_features(features(env), opts.mapping)
+        family = {"motif": AUTO, "chosen": chosen, **why}
+        opts = opts.replace(motif=chosen)
     start, end = _window(src, opts, env)
     plan, track = _plan(src, opts, output=output, env=env, start=start, end=end)
     times = frame_times(start, plan.n_frames, opts.fps)
@@ -356,6 +363,7 @@ def render_video(
         "smoothing_s": track.smooth,
         "drift_tiles_per_min": opts.drift,
         "keyframe_step": plan.step,
+        **({"family": family} if family else {}),
     }
     if output.fmt.sequence:
         _render_sequence(

@@ -23,6 +23,7 @@ _API = {
     "Choice": "rules",
     "Mapping": "rules",
     "Rule": "rules",
+    "family_from_features": "rules",
     "load_mapping": "rules",
     "palette_from_features": "rules",
     "param_distance": "rules",

@@ -46,6 +46,7 @@ __all__ = [
     "Choice",
     "Mapping",
     "Rule",
+    "family_from_features",
     "load_mapping",
     "palette_from_features",
     "param_distance",
@@ -520,6 +521,16 @@ class _Parser:
             )
         if param == "palette":
             values = [self.palette_value(v, f"{w}values") for v in values]
+        elif param == "family":  # -m auto: the motif family itself
+            if motif != "*":
+                raise self.fail(f"{w}motif", "a family choice applies to every motif: use '*'")
+            families = list(self.classes if self.classes is not None else registry.names())
+            for v in values:
+                if v not in families:
+                    raise self.fail(
+                        f"{w}values",
+                        f"Allowed families are {_allowed(families)}, but got {v!r} instead",
+                    )
         else:
             motifs = list(self.classes if self.classes is not None else registry.names())
             for m in [motif] if motif != "*" else motifs:
@@ -663,7 +674,7 @@ def params_from_features(
             v = round(v)
         values[rule.parameter] = v
     for choice in mapping.choices:
-        if not choice.applies_to(motif) or choice.parameter in own:
+        if not choice.applies_to(motif) or choice.parameter in own or choice.parameter == "family":
             continue
         picked = choice.pick(feats[choice.feature])
         if choice.parameter == "palette" and not named_palette(picked):
@@ -684,6 +695,27 @@ def palette_from_features(
         if choice.parameter == "palette" and choice.applies_to(motif):
             chosen = choice.pick(feats[choice.feature])
     return chosen
+
+
+def family_from_features(
+    feats: MappingABC[str, float], mapping: Mapping | str | Path | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The motif family *mapping* chooses for a recording's overall features (``-m
+    auto``), and why: ``{"feature": ..., "value": ..., "thresholds": ...}``. Without a
+    family choice in the mapping: the first registered family."""
+    mapping = load_mapping(mapping)
+    chosen, why = registry.names()[0], {"rule": "the mapping has no family choice"}
+    for choice in mapping.choices:
+        if choice.parameter == "family":
+            x = feats[choice.feature]
+            chosen = choice.pick(x)
+            why = {
+                "feature": choice.feature,
+                "value": float(x),
+                "thresholds": list(choice.thresholds),
+                "values": list(choice.values),
+            }
+    return chosen, why
 
 
 def params_for(

@@ -250,3 +250,36 @@ def test_a_recording_of_band_powers_renders_and_its_record_says_so(tmp_path, nam
         for p in cloth["params_along"]
     }
     assert len(widths) > 1  # the band powers move the cloth
+
+
+def test_auto_lets_the_mapping_choose_the_family_and_records_why(tmp_path):
+    from batik_waves.jobs._common import load
+    from batik_waves.mapping.extract import features
+    from batik_waves.mapping.rules import family_from_features, load_mapping
+
+    paths = render_recording(out=tmp_path, size=SIZE, motif="auto", sheet=False)
+    record = json.loads(paths[-1].read_text(encoding="utf-8"))
+    family = record["family"]
+    expected, why = family_from_features(
+        features(load(Path(_sample()), (None, None))), load_mapping("default")
+    )
+    assert family["chosen"] == expected and family["feature"] == why["feature"] == "posterior_alpha"
+    assert family["value"] == pytest.approx(why["value"])
+    assert record["options"]["motif"] == ["auto"]
+    assert {o["motif"] for o in record["outputs"]} == {expected}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+    with pytest.raises(ParameterError, match=r"'variant'.*'auto'"):
+        render_recording(out=tmp_path, motif="auto", variant="picis")
+    with pytest.raises(ParameterError, match=r"'motif'.*alone"):
+        render_recording(out=tmp_path, motif=["auto", "kawung"])
+
+
+def test_the_default_mapping_runs_the_families_from_alert_to_deep_rest():
+    from batik_waves.mapping.rules import family_from_features, load_mapping
+
+    m = load_mapping("default")
+    chosen = [
+        family_from_features({"posterior_alpha": a}, m)[0]
+        for a in (0.1, 0.25, 0.35, 0.45, 0.55, 0.7)
+    ]
+    assert chosen == ["parang", "nitik", "kawung", "ceplok", "truntum", "mega-mendung"]

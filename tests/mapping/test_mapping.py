@@ -352,3 +352,25 @@ def test_follow_moves_a_rule_by_the_moments_departure_from_the_recordings_baseli
     followed = Mapping.from_text(text, classes=CLASSES)
     assert [r.follow for r in followed.rules][:1] == [0.5]
     assert Mapping.from_dict(followed.to_dict(), classes=CLASSES).rules == followed.rules
+
+
+def test_a_family_choice_names_registered_families_for_every_motif():
+    from batik_waves.motifs.registry import names
+
+    text = """
+name = "fam"
+[[choice]]
+motif = "*"
+parameter = "family"
+feature = "alpha"
+thresholds = [0.3]
+values = ["kawung", "batik"]
+"""
+    with pytest.raises(MappingError, match=r"Allowed families are .*'batik'"):
+        Mapping.from_text(text)
+    with pytest.raises(MappingError, match=r"applies to every motif"):
+        Mapping.from_text(
+            text.replace('motif = "*"', 'motif = "kawung"').replace('"batik"', '"parang"')
+        )
+    good = Mapping.from_text(text.replace('"batik"', f'"{names()[-1]}"'))
+    assert [c.parameter for c in good.choices] == ["family"]
