@@ -119,7 +119,7 @@ def test_bad_input_writes_nothing(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"motif": "kwaung"}, r"'motif'.*'kawung', 'parang', .* and 'all'.*'kwaung'"),
+        ({"motif": "kwaung"}, r"'motif'.*'kawung', 'parang', .*'all' and 'auto'.*'kwaung'"),
         ({"size": 3}, r"'size'"),
         ({"size": 100, "cm": 10}, r"not both"),
         ({"dpi": 0}, r"'dpi'"),

@@ -10,7 +10,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
-from test_motif_properties import params_strategy
+from strategies import motif_params
 from utils import assert_seamless, seam_excess
 
 from batik_waves.errors import MotifError
@@ -201,7 +201,7 @@ def test_a_1024_tile_is_fast_and_small():
     max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(
-    params=params_strategy(NitikParams),
+    params=motif_params(NitikParams, max_count=10),
     repeat=st.sampled_from(("block", "half-drop", "half-brick")),
     seed=st.integers(0, 2**16),
 )
