@@ -179,7 +179,7 @@ def section_frame(args, report):
     def fresh_raster(antialias="best"):
         from batik_waves.render import raster
 
-        raster._INK_CACHE.clear()  # a new Pattern every frame: no cached geometry prep
+        pattern.memo.clear()  # a new Pattern every frame: no cached geometry prep
         raster._local.cell_key = None
         rasterize(pattern, width=w, height=h, out=out, antialias=antialias, **kw)
 
