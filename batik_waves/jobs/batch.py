@@ -712,9 +712,11 @@ def _run_dask(specs: Sequence[RecordingSpec], client: Any) -> Iterator[Recording
         for fut in as_completed(futures):
             spec = futures[fut]
             try:
-                yield fut.result()
+                result = fut.result()
             except Exception as err:  # a killed worker, a lost connection: this one fails
-                yield _failed(spec, _dask_reason(err))
+                result = _failed(spec, _dask_reason(err))
+            fut.release()  # the worker need not hold it (nor recompute it if it dies)
+            yield result
     finally:
         client.cancel(list(futures))
 
