@@ -48,6 +48,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .. import __version__
 from .._check import check_choice, check_number
 from .._io import json_ready, sha256, write_text
 from .._procs import Interrupted, die_with_parent, pool_initializer
@@ -56,6 +57,8 @@ from ..errors import BatikWavesError, ParameterError, RecordingError, RenderErro
 from ._common import Progress, no_progress
 from .options import Resolved, resolve
 from .options import record as options_record
+from .still import record_options, render_recording
+from .video import render_video
 
 __all__ = [
     "VIDEO_FORMATS",
@@ -109,6 +112,10 @@ class RecordingSpec:
     parent : int or None
         A pid the worker process should die with when that pid is its parent (the
         workers of a ``local:N`` cluster).
+    since : float or None
+        When the batch started (``time.time()``): outputs up to date and newer were
+        made by this batch (a cluster may run a task again when the worker that held
+        its result died), and count as rendered, not skipped.
     """
 
     source: str
@@ -120,6 +127,7 @@ class RecordingSpec:
     video_options: tuple[dict[str, Any], ...] = ()
     force: bool = False
     parent: int | None = None
+    since: float | None = None
 
 
 @dataclass(frozen=True)
@@ -271,10 +279,22 @@ def _up_to_date(spec: RecordingSpec, local: Path, digest: str, version: str) -> 
     return bool(same)
 
 
-def _render(spec: RecordingSpec, local: Path, digest: str, version: str) -> list[Path]:
-    from .still import record_options, render_recording
-    from .video import render_video
+def _made_since(spec: RecordingSpec, local: Path, since: float) -> bool:
+    return _stem_files(Path(spec.out), recording_stem(local))[0].stat().st_mtime >= since
 
+
+def _recorded(spec: RecordingSpec, local: Path) -> list[Path]:
+    """The files the record (and the video stamp) list."""
+    out = Path(spec.out)
+    record_path, stamp_path = _stem_files(out, recording_stem(local))
+    rec = json.loads(record_path.read_text(encoding="utf-8"))
+    files = [out / o["file"] for o in rec["outputs"]] + [record_path]
+    if spec.video:
+        files += [*_video_files(out, recording_stem(local), spec), stamp_path]
+    return files
+
+
+def _render(spec: RecordingSpec, local: Path, digest: str, version: str) -> list[Path]:
     out = Path(spec.out)
     options = record_options({"options": spec.options, "mapping": spec.mapping})
     written = render_recording(local, out=out, **options)
@@ -326,8 +346,6 @@ def run_one(spec: RecordingSpec) -> RecordingResult:
     process dying: batch workers ask for SIGTERM on their parent's death) unwinds
     the render, so no temporary file stays beside the outputs, and ends the process.
     """
-    from .. import __version__
-
     t0 = time.perf_counter()
     _test_kill(spec)
     if spec.parent is not None and os.getppid() == spec.parent:
@@ -347,6 +365,8 @@ def run_one(spec: RecordingSpec) -> RecordingResult:
                     digest = sha256(local)
                     if not spec.force and _up_to_date(spec, local, digest, __version__):
                         status, reason, files = "skipped", "up to date", []
+                        if spec.since is not None and _made_since(spec, local, spec.since):
+                            status, reason, files = "rendered", None, _recorded(spec, local)
                     else:
                         status, reason = "rendered", None
                         files = _render(spec, local, digest, __version__)
@@ -466,6 +486,7 @@ def plan_batch(
     video: str | None = None,
     force: bool = False,
     parent: int | None = None,
+    since: float | None = None,
 ) -> list[RecordingSpec]:
     """One :class:`RecordingSpec` per recording the inputs name, in input order.
 
@@ -533,6 +554,7 @@ def plan_batch(
                 video_options=video_opts,
                 force=force,
                 parent=parent,
+                since=since,
             )
         )
     return specs
@@ -753,7 +775,12 @@ def _scheduler(address: str, n: int) -> Iterator[Any]:
     """A Client of the scheduler at *address*, or of a LocalCluster of *n* processes."""
     distributed = _dask(f"--scheduler {address}")
     if n:
+        import dask
+
+        # one recording at a time per worker: a worker that dies takes only its own
+        # recording's attempt with it
         with (
+            dask.config.set({"distributed.scheduler.worker-saturation": 1.0}),
             distributed.LocalCluster(n_workers=n, processes=True, threads_per_worker=1) as cluster,
             distributed.Client(cluster) as client,
         ):
@@ -813,8 +840,6 @@ class BatchReport:
         return not self.failed
 
     def to_dict(self) -> dict[str, Any]:
-        from .. import __version__
-
         return {
             "batik_waves": __version__,
             "out": str(self.out),
@@ -922,6 +947,7 @@ def render_batch(
         video=video,
         force=force,
         parent=os.getpid() if local_cluster else None,
+        since=time.time(),
     )
     out = Path(out)
     report = progress or no_progress
