@@ -43,9 +43,10 @@ import time
 import traceback
 import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from typing import Any
 
 from .. import __version__
@@ -73,7 +74,9 @@ __all__ = [
 ]
 
 #: ``--video`` formats and the name each video gets (``{stem}-{motif}`` + this).
-VIDEO_FORMATS: dict[str, str] = {"mp4": ".mp4", "prores": ".mov", "webm": ".webm", "png": ""}
+VIDEO_FORMATS: Mapping[str, str] = MappingProxyType(
+    {"mp4": ".mp4", "prores": ".mov", "webm": ".webm", "png": ""}
+)
 #: The report written at OUT.
 REPORT_NAME = "batch-report.json"
 #: Test-only: a recording whose file name contains this environment variable's value

@@ -103,6 +103,20 @@ def test_local_pool_matches_single_renders(local_run, reference):
     assert all(f"failed: {r.name}: {r.reason}" in summary for r in report.failed)
 
 
+def test_cli_summary_and_exit_status(local_run, data, kill_hook, capsys):
+    out, _ = local_run
+    flags = ["--size", "64", "-m", "kawung", "--window", "0:20"]
+    status = main(["batch", str(data), "-o", str(out), *flags])
+    printed = capsys.readouterr().out
+    assert status == 2  # two recordings failed
+    assert f"0 rendered, {len(SAMPLES)} skipped, 2 failed" in printed
+    assert "failed: bad/broken.edf: " in printed and f"failed: bad/{KILLED}.edf: " in printed
+    assert f"report: {out / 'batch-report.json'}" in printed
+    status = main(["batch", *(str(data / s.stem) for s in SAMPLES), "-o", str(out), "-q", *flags])
+    assert status == 0
+    assert capsys.readouterr() == ("", "")
+
+
 def test_dask_cluster_matches_single_renders(tmp_path, data, reference, kill_hook):
     dask = pytest.importorskip("dask")
     distributed = pytest.importorskip("distributed")
