@@ -27,6 +27,7 @@ bench: $(BIN)/batik-waves
 	$(BIN)/python benchmarks/bench_bands.py
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_video.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 clean:
 	rm -rf $(VENV) batik-out build *.egg-info
