@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/batik-waves: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,live]'
+	$(BIN)/python -m pip install --quiet -e '.[test,live,dask]'
 	@touch $@
 
 demo: $(BIN)/batik-waves
@@ -27,6 +27,7 @@ bench: $(BIN)/batik-waves
 	$(BIN)/python benchmarks/bench_bands.py
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_video.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 clean:
 	rm -rf $(VENV) batik-out build *.egg-info

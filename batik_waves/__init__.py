@@ -51,6 +51,7 @@ _API = {
     "render_recording": "jobs.still",
     "remake": "jobs.still",
     "render_video": "jobs.video",
+    "render_batch": "jobs.batch",
     "load_mapping": "mapping.rules",
     "params_for": "mapping.rules",
     "offline_track": "timeline",

@@ -323,6 +323,72 @@ def _run_video(args) -> int:
     return 0
 
 
+def _add_batch(sub) -> None:
+    from .jobs.options import add_arguments
+
+    p = sub.add_parser(
+        "batch",
+        help="render many recordings on a local pool or a Dask cluster",
+        description=(
+            "Render every recording the inputs name (files, folders searched recursively, "
+            "globs, fsspec URLs such as s3://bucket/study/) into OUT, mirroring the input "
+            "tree: data/s01/rec.edf -> OUT/s01/rec/. A recording whose outputs are up to "
+            "date (same source SHA-256, options, mapping and version) is skipped; a failing "
+            "one never stops the others. Writes OUT/batch-report.json; exit status 2 if any "
+            "recording failed."
+        ),
+        epilog=(
+            "examples:\n"
+            "  batik-waves batch data/ -o batik-out/ --size 1024\n"
+            "  batik-waves batch 'data/**/*.edf' -o out/ --jobs 4 -m kawung --video mp4\n"
+            "  batik-waves batch s3://lab/study/ -o /shared/out --scheduler tcp://head:8786"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="recordings, folders or globs")
+    p.add_argument("-o", "--out", required=True, metavar="OUT", help="output folder")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--jobs", metavar="N", help="local worker processes (default: one per core)")
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="tcp://HOST:PORT of a dask scheduler, or local:N for a LocalCluster of N "
+        "processes (needs batik-waves[dask])",
+    )
+    p.add_argument(
+        "--video",
+        metavar="FORMAT",
+        help="also render each recording's video per motif: mp4, prores, webm or png",
+    )
+    p.add_argument("--force", action="store_true", help="render up-to-date recordings too")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only failures")
+    add_arguments(p, "render")
+    p.set_defaults(func=_run_batch)
+
+
+def _run_batch(args) -> int:
+    from .jobs.batch import render_batch
+    from .jobs.options import given
+
+    with progress_bar(0, desc="batch", unit="recording", quiet=args.quiet) as progress:
+        report = render_batch(
+            args.inputs,
+            args.out,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            force=args.force,
+            video=args.video,
+            progress=progress,
+            **given(args, "render"),
+        )
+    if not args.quiet:
+        print(report.summary())
+    else:
+        for r in report.failed:
+            print(f"{PROG}: error: {r.name}: {r.reason}", file=sys.stderr)
+    return 0 if report.ok else 2
+
+
 def _add_sample(sub) -> None:
     p = sub.add_parser(
         "sample",
@@ -372,7 +438,7 @@ def _run_live(args) -> int:
     return 0
 
 
-COMMANDS = (_add_bands, _add_render, _add_video, _add_live, _add_sample)
+COMMANDS = (_add_bands, _add_render, _add_video, _add_batch, _add_live, _add_sample)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,8 @@
 - :mod:`.options`: every option declared once (validation, CLI flags, records);
 - :mod:`.still`: tiles, cloths, the contact sheet and the JSON record
   (:func:`render_recording`, :func:`remake`);
-- :mod:`.video`: video for editors (:func:`render_video`).
+- :mod:`.video`: video for editors (:func:`render_video`);
+- :mod:`.batch`: many recordings on a local pool or a Dask cluster (:func:`render_batch`).
 
 Names are imported lazily.
 """
@@ -17,6 +18,8 @@ _API = {
     "remake": "still",
     "RenderedMotif": "still",
     "render_video": "video",
+    "render_batch": "batch",
+    "BatchReport": "batch",
     "OPTIONS": "options",
     "resolve": "options",
 }

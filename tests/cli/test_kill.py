@@ -1,4 +1,4 @@
-"""Nothing left behind: ``render`` and ``video`` killed or interrupted at random moments.
+"""Nothing left behind: ``render``, ``video`` and ``batch`` killed or interrupted at random moments.
 
 Each case runs the command line in a subprocess on a copy of the bundled sample,
 records every descendant process it starts (pool workers, ffmpeg) by walking
@@ -38,6 +38,7 @@ pytestmark = pytest.mark.skipif(
 SEED = 14
 VIDEO = ("--size", "320x180", "--fps", "10", "--window", "0:30", "-q", "--workers", "2")
 RENDER = ("--size", "96", "--quiet")
+BATCH = ("--size", "96", "--quiet", "--jobs", "2", "--window", "0:30")
 GONE_WITHIN = 5.0  # seconds for every descendant to end after the signal
 RUN_LIMIT = 60.0  # seconds any one command may take
 
@@ -113,9 +114,15 @@ def _check_whole(folder: Path) -> list[Path]:
 
 def _encoding(out: Path, kind: str) -> bool:
     """Whether the run has started writing its video (the temporary file or a frame)."""
+    if kind == "batch":  # a worker has written its first tile: both are rendering
+        return out.is_dir() and any(out.rglob("*.svg"))
     if kind == "mp4":
         return any(p.stat().st_size > 0 for p in out.parent.glob(f".{out.stem}.*.mp4"))
     return out.is_dir() and any(out.glob("*.png"))
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _run_and_signal(args, *, sig: int, moment: str, delay: float, out: Path, kind: str, cwd):
@@ -132,6 +139,9 @@ def _run_and_signal(args, *, sig: int, moment: str, delay: float, out: Path, kin
             stderr=err_file,
             env=env,
             start_new_session=True,  # our signals reach it alone, as a kill(1) would
+            # a shell that started the suite in the background ignores SIGINT, and its
+            # children would inherit that: give the command Ctrl-C's default back
+            preexec_fn=_default_sigint,
         )
     seen: set[tuple[int, int]] = set()
     t0 = time.monotonic()
@@ -190,6 +200,9 @@ CASES = [
     ("video", "png", signal.SIGTERM, "encoding"),
     ("render", "files", signal.SIGTERM, "start"),
     ("render", "files", signal.SIGKILL, "start"),
+    ("batch", "batch", signal.SIGKILL, "encoding"),
+    ("batch", "batch", signal.SIGTERM, "encoding"),
+    ("batch", "batch", signal.SIGINT, "encoding"),
 ]
 
 
@@ -216,6 +229,14 @@ def test_killed_run_leaves_nothing_behind(tmp_path, recording, command, kind, si
     if command == "video":
         out = out_dir / ("v.mp4" if kind == "mp4" else "frames")
         args = ["video", str(recording), "-o", str(out), *VIDEO]
+    elif command == "batch":  # two recordings: both pool workers busy
+        second = tmp_path / "second" / "muse.edf"
+        second.parent.mkdir()
+        shutil.copyfile(
+            Path(__file__).resolve().parents[2] / "sample_recordings" / "muse.edf", second
+        )
+        out = out_dir / "b"
+        args = ["batch", str(recording), str(second), "-o", str(out), *BATCH]
     else:
         out = out_dir / "r"
         args = ["render", str(recording), "-o", str(out), *RENDER]
