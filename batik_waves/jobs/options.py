@@ -341,7 +341,8 @@ def _options() -> dict[str, Option]:
             "format",
             None,
             "override the format chosen by OUT's extension: mp4, prores, qtrle "
-            "(QuickTime Animation), webm, png",
+            "(QuickTime Animation), webm, png, dnxhr (DNxHR HQ, .mxf or .mov), "
+            "dnxhr-444 (DNxHR 444)",
             ("--format",),
             check_format,
             metavar="NAME",
@@ -404,6 +405,15 @@ def _options() -> dict[str, Option]:
             lambda v: _int_of(v, "workers", lo=0, hi=64),
             metavar="N",
         ),
+        Option(
+            "segments",
+            1,
+            "ProRes and DNxHR: encode N parts side by side, each with its own ffmpeg, "
+            "and join them without re-encoding (default 1)",
+            ("--segments",),
+            lambda v: _int_of(v, "segments", lo=1, hi=16),
+            metavar="N",
+        ),
     ]
     return {o.name: o for o in opts}
 
@@ -443,6 +453,7 @@ COMMANDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "drift",
             "resume",
             "workers",
+            "segments",
         ),
     }
 )
