@@ -799,6 +799,9 @@ class Probe:
         e.g. ``"h264"``, ``"prores"``, ``"qtrle"``, ``"vp9"``.
     profile : str
         e.g. ``"High"``, ``"4444"`` ("" when not shown).
+    tag : str
+        The container's codec tag, e.g. ``"ap4h"`` for ProRes 4444 in a MOV, ``"avc1"``
+        ("" when not shown, as in MXF).
     pix_fmt : str
         The decoder's pixel format (ffmpeg 9 decodes ProRes 4444 as
         ``yuva444p12le`` whatever the encoder received).
@@ -821,6 +824,7 @@ class Probe:
 
     codec: str
     profile: str
+    tag: str
     pix_fmt: str
     color: str
     width: int
@@ -838,6 +842,7 @@ _STREAM = re.compile(
     r".*?, (?P<pix>[a-z0-9]+)(?:\((?P<color>[^)]*)\))?, (?P<w>\d+)x(?P<h>\d+)"
 )
 _FPS = re.compile(r", ([\d.]+k?) fps")
+_TAG = re.compile(r"\(([0-9A-Za-z ]{4}) / 0x[0-9a-fA-F]+\)")
 _PACKETS = ("-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-")
 _META = re.compile(r"^\s+(\w+)\s*:\s?(.*)$")
 
@@ -857,6 +862,7 @@ def probe(path: str | os.PathLike) -> Probe:
         raise RenderError(f"{path}: no video stream found: {info.strip().splitlines()[-1:]}")
     line = info[m.start() : info.find("\n", m.start())]
     fps = _FPS.search(line)
+    tag = _TAG.search(line)
     metadata: dict[str, str] = {}
     for raw in info.splitlines():
         mm = _META.match(raw)
@@ -886,6 +892,7 @@ def probe(path: str | os.PathLike) -> Probe:
     return Probe(
         codec=m.group("codec"),
         profile=m.group("profile") or "",
+        tag=tag.group(1) if tag else "",
         pix_fmt=m.group("pix"),
         color=m.group("color") or "",
         width=int(m.group("w")),

@@ -90,7 +90,8 @@ def _check_whole(folder: Path) -> list[Path]:
     for path in sorted(folder.rglob("*")):
         if path.is_dir():
             continue
-        if path.name.startswith(".") or path.name.endswith(".tmp"):
+        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+        if hidden or path.name.endswith(".tmp"):
             temporary.append(path)
             continue
         suffix = path.suffix.lower()
@@ -115,6 +116,8 @@ def _encoding(out: Path, kind: str) -> bool:
     """Whether the run has started writing its video (the temporary file or a frame)."""
     if kind == "mp4":
         return any(p.stat().st_size > 0 for p in out.parent.glob(f".{out.stem}.*.mp4"))
+    if kind == "mov":  # segments: the parts' folder
+        return any(p.stat().st_size > 0 for p in out.parent.glob(f".{out.stem}.*/part*.mov"))
     return out.is_dir() and any(out.glob("*.png"))
 
 
@@ -190,6 +193,8 @@ CASES = [
     ("video", "png", signal.SIGTERM, "encoding"),
     ("render", "files", signal.SIGTERM, "start"),
     ("render", "files", signal.SIGKILL, "start"),
+    ("video", "mov", signal.SIGKILL, "encoding"),  # ProRes in two segments
+    ("video", "mov", signal.SIGTERM, "encoding"),
 ]
 
 
@@ -214,8 +219,10 @@ def test_killed_run_leaves_nothing_behind(tmp_path, recording, command, kind, si
     out_dir = tmp_path / "out"  # only outputs in here (the log is beside it)
     out_dir.mkdir()
     if command == "video":
-        out = out_dir / ("v.mp4" if kind == "mp4" else "frames")
+        out = out_dir / {"mp4": "v.mp4", "mov": "v.mov"}.get(kind, "frames")
         args = ["video", str(recording), "-o", str(out), *VIDEO]
+        if kind == "mov":
+            args += ["--segments", "2", "--transparent"]
     else:
         out = out_dir / "r"
         args = ["render", str(recording), "-o", str(out), *RENDER]
@@ -241,5 +248,5 @@ def test_killed_run_leaves_nothing_behind(tmp_path, recording, command, kind, si
     # that lands before Python has installed its handlers ends it by default
     assert rc in (128 + sig, -sig), f"{where}: exit status {rc}: {err}"
     assert temporary == [], f"{where}: left {temporary}"
-    if command == "video" and kind == "mp4":
+    if command == "video" and kind in ("mp4", "mov"):
         assert not out.exists(), f"{where}: a partial video under its final name"
