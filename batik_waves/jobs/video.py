@@ -543,7 +543,7 @@ def _encode_segments(
                         "workers": workers,
                     },
                     name=f"batik-segment-{i}",
-                    daemon=True,
+                    daemon=False,  # it may start its own pool of cell workers
                 )
                 proc.start()
                 procs.append(proc)

@@ -195,16 +195,24 @@ def _crcs(path: Path) -> list[str]:
     return [line.rsplit(",", 1)[1].strip() for line in out.splitlines() if line[:1] != "#"]
 
 
-@pytest.mark.parametrize(("name", "fmt"), [("clip.mov", "prores"), ("clip.mxf", "dnxhr")])
-def test_segments_join_into_the_single_pass(sample, tmp_path, name, fmt):
-    """Three segments encoded side by side, joined by the concat demuxer: the same
-    packets as one pass (nothing duplicated, nothing missing), one continuous
-    timecode from the first frame, every frame one frame long."""
+@pytest.mark.parametrize(
+    ("name", "fmt", "segments", "workers"),
+    [("clip.mov", "prores", 3, 1), ("clip.mxf", "dnxhr", 2, 2)],  # 2: a cell worker each
+)
+def test_segments_join_into_the_single_pass(sample, tmp_path, name, fmt, segments, workers):
+    """Segments encoded side by side, joined by the concat demuxer: the same packets
+    as one pass (nothing duplicated, nothing missing), one continuous timecode from
+    the first frame, every frame one frame long."""
     kw = dict(size=(320, 180), fps="29.97", window="28:30", timecode="00:59:59;28", format=fmt)
     one = _render(sample, tmp_path / "one" / name, **kw)
     seen = []
     three = _render(
-        sample, tmp_path / "three" / name, segments=3, progress=lambda i, n: seen.append(i), **kw
+        sample,
+        tmp_path / "three" / name,
+        segments=segments,
+        workers=workers,
+        progress=lambda i, n: seen.append(i),
+        **kw,
     )
     a, b = probe(one), probe(three)
     assert b.frames == a.frames == V.frame_count(2.0, Fraction(30000, 1001)) == 60
