@@ -407,9 +407,9 @@ def _options() -> dict[str, Option]:
         ),
         Option(
             "segments",
-            1,
+            None,
             "ProRes and DNxHR: encode N parts side by side, each with its own ffmpeg, "
-            "and join them without re-encoding (default 1)",
+            "and join them without re-encoding (default 2 on two or more cores)",
             ("--segments",),
             lambda v: _int_of(v, "segments", lo=1, hi=16),
             metavar="N",
