@@ -396,7 +396,9 @@ def render_video(
     segments = min(_segments(opts, output.fmt), plan.n_frames)
     with atomic_path(output.path) as tmp:
         if segments > 1:
-            _encode_segments(tmp, segments, opts, plan, metadata=metadata, progress=report)
+            _encode_segments(
+                tmp, segments, opts, plan, fmt=output.fmt, metadata=metadata, progress=report
+            )
         else:
             enc = Encoder(
                 output.fmt,
@@ -532,6 +534,7 @@ def _encode_segments(
     opts: Resolved,
     plan: _Plan,
     *,
+    fmt: VideoFormat,
     metadata: dict[str, str],
     progress: Progress,
 ) -> None:
@@ -546,7 +549,6 @@ def _encode_segments(
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
         raise RenderError("segments need the fork start method (Linux, macOS)")
     ctx = multiprocessing.get_context("fork")
-    fmt = resolve_output(tmp, opts.format).fmt
     bounds = _segment_bounds(plan.n_frames, segments)
     done = ctx.Array("q", segments, lock=False)
     init = pool_initializer()

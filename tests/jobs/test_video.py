@@ -225,6 +225,17 @@ def test_segments_join_into_the_single_pass(sample, tmp_path, name, fmt, segment
     assert sorted(p.name for p in (tmp_path / "three").iterdir()) == ["clip.csv", name]
 
 
+def test_a_failing_segment_fails_the_render_and_leaves_nothing(sample, tmp_path, monkeypatch):
+    def broken(fmt, target, **kw):
+        raise RenderError(f"{Path(target).name}: no ffmpeg today")
+
+    monkeypatch.setattr(V, "Encoder", broken)  # the forked segments inherit it
+    out = tmp_path / "out" / "clip.mov"
+    with pytest.raises(RenderError, match=r"segment \d of 2 failed .*no ffmpeg today"):
+        _render(sample, out, segments=2)
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("name", "fmt", "profile", "pix", "tag"),
     [
