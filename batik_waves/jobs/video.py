@@ -473,9 +473,9 @@ def _encode(
 
 # ------------------------------------------------------------------ segments
 #: Segments of an intra-only format encoded side by side unless told otherwise. On
-#: this 2-core machine two segments rendered ProRes 4444 1.3x (prores_aw) and 2.1x
-#: (prores_ks) faster than one pass (benchmarks/bench_video.py): one pass composes
-#: frames in one Python process, which ffmpeg then waits for.
+#: this 2-core machine two segments rendered ProRes 4444 1.2-2.7x faster than one
+#: pass (benchmarks/bench_video.py): one pass composes frames in one Python process,
+#: which ffmpeg then waits for.
 AUTO_SEGMENTS = 2
 
 #: Seconds between two looks at the segment processes (progress, failures).

@@ -186,8 +186,8 @@ FORMATS: dict[str, VideoFormat] = {
             "mov",
             # prores_ks with a fixed quantiser (-q:v 4): the encoder OUTPUTS.md vouches
             # for in Premiere, Resolve and Final Cut, without the quantiser search per
-            # slice that was most of its time. As fast as prores_aw on real batik
-            # frames (each ahead in some runs), closer to the frames fed (0.37 against
+            # slice that was most of its time. As fast as prores_aw or faster on real
+            # batik frames (two bench runs of three), closer to the frames fed (0.37 against
             # 0.46 levels), in a file 8 % larger; the README has the measurements.
             (*PRORES_KS, "-q:v", "4"),
             "yuva444p10le",
