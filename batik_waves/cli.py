@@ -292,8 +292,8 @@ def _add_video(sub) -> None:
         description=(
             "Render batik video for editors: the recording's time becomes the cloth's "
             "motion, frame n showing the recording at START + n/fps. Formats by OUT's "
-            "extension: .mp4 H.264 preview, .mov ProRes 4444 with alpha, .webm VP9 with "
-            "alpha, a folder or name_%06d.png for a PNG sequence. A sidecar OUT.csv "
+            "extension: .mp4 H.264 preview, .mov ProRes 4444 with alpha, .mxf DNxHR HQ, "
+            ".webm VP9 with alpha, a folder or name_%06d.png for a PNG sequence. A sidecar OUT.csv "
             "lists per frame the band power per region and every motif parameter."
         ),
         epilog=(

@@ -351,7 +351,8 @@ def _options() -> dict[str, Option]:
             "format",
             None,
             "override the format chosen by OUT's extension: mp4, prores, qtrle "
-            "(QuickTime Animation), webm, png",
+            "(QuickTime Animation), webm, png, dnxhr (DNxHR HQ, .mxf or .mov), "
+            "dnxhr-444 (DNxHR 444)",
             ("--format",),
             check_format,
             metavar="NAME",
@@ -414,6 +415,15 @@ def _options() -> dict[str, Option]:
             lambda v: _int_of(v, "workers", lo=0, hi=64),
             metavar="N",
         ),
+        Option(
+            "segments",
+            None,
+            "ProRes and DNxHR: encode N parts side by side, each with its own ffmpeg, "
+            "and join them without re-encoding (default 2 on two or more cores)",
+            ("--segments",),
+            lambda v: _int_of(v, "segments", lo=1, hi=16),
+            metavar="N",
+        ),
     ]
     return {o.name: o for o in opts}
 
@@ -453,6 +463,7 @@ COMMANDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "drift",
             "resume",
             "workers",
+            "segments",
         ),
     }
 )

@@ -29,6 +29,7 @@ import re
 import signal
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -44,15 +45,19 @@ __all__ = [
     "FORMATS",
     "FORMAT_NAMES",
     "FPS_CHOICES",
+    "PRORES_AW",
+    "PRORES_KS",
     "Encoder",
     "Output",
     "Probe",
     "VideoFormat",
+    "alpha_formats",
     "clean_partial",
     "ffmpeg_exe",
     "fps_text",
     "frame_count",
     "frame_times",
+    "join_segments",
     "parse_fps",
     "parse_timecode",
     "present_frames",
@@ -99,6 +104,13 @@ class VideoFormat:
         Whether width and height must be even (4:2:0 chroma in H.264).
     timecode : bool
         Whether the container carries a timecode track.
+    extra : tuple of str
+        Output options after the codec's (muxer flags).
+    intra : bool
+        Whether every frame is coded alone (ProRes, DNxHR): segments encoded side by
+        side then join without re-encoding (:func:`join_segments`).
+    min_size : (int, int)
+        The smallest width and height the encoder takes.
     """
 
     name: str
@@ -112,10 +124,33 @@ class VideoFormat:
     even: bool = False
     timecode: bool = False
     extra: tuple[str, ...] = field(default=())
+    intra: bool = False
+    min_size: tuple[int, int] = (1, 1)
 
     @property
     def sequence(self) -> bool:
         return self.muxer == "image2"
+
+    def muxer_for(self, path: str | os.PathLike) -> str:
+        """ffmpeg's ``-f`` for *path*: DNxHR goes into MXF, or QuickTime for ``.mov``."""
+        if self.muxer == "mxf" and Path(path).suffix.lower() == ".mov":
+            return "mov"
+        return self.muxer
+
+
+#: DNxHR's smallest frame (ffmpeg's dnxhd encoder refuses anything smaller).
+_DNXHR_MIN = (256, 120)
+
+#: The ProRes 4444 arguments of prores_ks; the format adds a fixed quantiser, and
+#: benchmarks/bench_video.py measures these (its quantiser search) and prores_aw too.
+PRORES_KS = (
+    *("-c:v", "prores_ks", "-profile:v", "4444"),
+    *("-alpha_bits", "16", "-vendor", "apl0"),
+)
+
+
+#: prores_aw's ProRes 4444 (ap4h with alpha), measured beside the format's.
+PRORES_AW = ("-c:v", "prores_aw", "-profile:v", "4", "-vendor", "apl0")
 
 
 def _yuv(pix_fmt: str) -> str:
@@ -131,10 +166,12 @@ FORMATS: dict[str, VideoFormat] = {
             "H.264 preview (.mp4, no alpha)",
             (".mp4",),
             "mp4",
-            # superfast: a preview format. On two cores the medium preset alone
-            # would eat the whole time budget of a 1080p render; superfast encoded
-            # real batik frames ~30 % faster than veryfast, in a larger file.
-            ("-c:v", "libx264", "-preset", "superfast", "-crf", "23"),
+            # ultrafast at CRF 23: a preview format. On real 1080p batik frames fed
+            # from memory it encoded 1.9-2.3x faster than superfast (the encoder
+            # set the pace of the whole render) and, without superfast's mb-tree
+            # and adaptive quantisation, spent ~45 % more bits for a higher luma
+            # PSNR (47.8 against 45.0 dB): no preview lost detail to the speed.
+            ("-c:v", "libx264", "-preset", "ultrafast", "-crf", "23"),
             "yuv420p",
             _yuv("yuv420p"),
             alpha=False,
@@ -147,20 +184,17 @@ FORMATS: dict[str, VideoFormat] = {
             "ProRes 4444 with alpha (.mov)",
             (".mov",),
             "mov",
-            (
-                "-c:v",
-                "prores_ks",
-                "-profile:v",
-                "4444",
-                "-alpha_bits",
-                "16",
-                "-vendor",
-                "apl0",
-            ),
+            # prores_ks with a fixed quantiser (-q:v 4): the encoder OUTPUTS.md vouches
+            # for in Premiere, Resolve and Final Cut, without the quantiser search per
+            # slice that was most of its time. As fast as prores_aw or faster on real
+            # batik frames (two bench runs of three), closer to the frames fed (0.37 against
+            # 0.46 levels), in a file 8 % larger; the README has the measurements.
+            (*PRORES_KS, "-q:v", "4"),
             "yuva444p10le",
             _yuv("yuva444p10le"),
             alpha=True,
             timecode=True,
+            intra=True,
         ),
         VideoFormat(
             "qtrle",
@@ -197,6 +231,32 @@ FORMATS: dict[str, VideoFormat] = {
             alpha=True,
         ),
         VideoFormat(
+            "dnxhr",
+            "DNxHR HQ, 8-bit 4:2:2 (.mxf, or .mov)",
+            (".mxf", ".mov"),
+            "mxf",
+            ("-c:v", "dnxhd", "-profile:v", "dnxhr_hq"),
+            "yuv422p",
+            _yuv("yuv422p"),
+            alpha=False,
+            timecode=True,
+            intra=True,
+            min_size=_DNXHR_MIN,
+        ),
+        VideoFormat(
+            "dnxhr-444",
+            "DNxHR 444, 10-bit 4:4:4 (.mxf, or .mov)",
+            (".mxf", ".mov"),
+            "mxf",
+            ("-c:v", "dnxhd", "-profile:v", "dnxhr_444"),
+            "yuv444p10le",
+            _yuv("yuv444p10le"),
+            alpha=False,
+            timecode=True,
+            intra=True,
+            min_size=_DNXHR_MIN,
+        ),
+        VideoFormat(
             "png",
             "PNG sequence, RGBA sRGB (a folder or a name_%06d.png pattern)",
             (),
@@ -216,6 +276,20 @@ FORMATS: dict[str, VideoFormat] = {
 
 #: The ``--format`` values.
 FORMAT_NAMES: tuple[str, ...] = tuple(FORMATS)
+
+
+def alpha_formats() -> str:
+    """The formats that carry alpha, for error messages.
+
+    >>> alpha_formats()
+    'prores (.mov), qtrle (.mov), webm (.webm), png (a folder or name_%06d.png)'
+    """
+    return ", ".join(
+        f"{f.name} ({' or '.join(f.suffixes) or 'a folder or name_%06d.png'})"
+        for f in FORMATS.values()
+        if f.alpha
+    )
+
 
 #: The frame rates editors use, as ``--fps`` accepts them.
 FPS_CHOICES: tuple[str, ...] = ("24", "25", "30", "60", "23.976", "29.97", "59.94")
@@ -405,6 +479,7 @@ def resolve_output(out: str | os.PathLike, format: str | None) -> Output:
         if is_pattern or looks_dir:
             format = "png"
         else:
+            # the first format that names a suffix owns it (.mov is ProRes)
             by_suffix = {s: f.name for f in reversed(FORMATS.values()) for s in f.suffixes}
             if suffix == ".png":
                 raise RenderError(
@@ -415,7 +490,8 @@ def resolve_output(out: str | os.PathLike, format: str | None) -> Output:
                 raise RenderError(
                     f"{text}: unknown video format {suffix!r}. Allowed extensions are "
                     f".mp4 (H.264), .mov (ProRes 4444; --format qtrle for QuickTime "
-                    f"Animation), .webm (VP9), or a folder or name_%06d.png for a PNG "
+                    f"Animation, --format dnxhr for DNxHR), .mxf (DNxHR HQ), .webm "
+                    f"(VP9), or a folder or name_%06d.png for a PNG "
                     f"sequence; or give --format"
                 )
             format = by_suffix[suffix]
@@ -576,7 +652,7 @@ class Encoder:
                 args += ["-metadata", f"{key}={value}"]
         if fmt.sequence:
             args += ["-start_number", str(start_number)]
-        args += ["-f", fmt.muxer, str(self.target)]
+        args += ["-f", fmt.muxer_for(self.target), str(self.target)]
         self.args = args
         self._proc: subprocess.Popen | None = None
         self._log = None
@@ -651,6 +727,73 @@ class Encoder:
                 self._log.close()
 
 
+def join_segments(
+    parts: Sequence[str | os.PathLike],
+    target: str | os.PathLike,
+    *,
+    fmt: VideoFormat,
+    timecode: str | None = None,
+    metadata: dict[str, str] | None = None,
+) -> None:
+    """Join segments of an intra-only video into *target* without re-encoding.
+
+    ffmpeg's concat demuxer reads the segments one after the other and the packets
+    are copied: frame *n* of segment *i + 1* follows the last frame of segment *i*
+    with the same duration, so the joined file has every frame once and one
+    continuous timecode (written here, from *timecode*, for the whole file).
+
+    Parameters
+    ----------
+    parts : sequence of path
+        The segments, in order, all encoded with *fmt* at the same size and rate.
+    target : path
+        The joined file (overwritten).
+    fmt : VideoFormat
+        Must be intra-only (``fmt.intra``).
+    timecode : str, optional
+        The start timecode of the joined file.
+    metadata : dict, optional
+        Container metadata (title, comment).
+
+    Raises
+    ------
+    RenderError
+        ffmpeg failed to join them.
+    """
+    if not fmt.intra:
+        raise RenderError(f"internal: {fmt.name} is not intra-only; its segments cannot be copied")
+    target = Path(target)
+    with tempfile.TemporaryDirectory(prefix=".segments_", dir=target.parent) as folder:
+        listing = Path(folder) / "segments.txt"
+        lines = []
+        for part in parts:
+            text = str(Path(part).resolve()).replace("'", "'\\''")
+            lines.append(f"file '{text}'\n")
+        listing.write_text("".join(lines), encoding="utf-8")
+        args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
+        args += ["-f", "concat", "-safe", "0", "-i", str(listing)]
+        args += ["-map", "0:v:0", "-c", "copy", "-map_metadata", "-1"]
+        if timecode is not None and fmt.timecode:
+            args += ["-timecode", timecode]
+        for key, value in (metadata or {}).items():
+            args += ["-metadata", f"{key}={value}"]
+        args += ["-f", fmt.muxer_for(target), str(target)]
+        try:
+            done = subprocess.run(
+                args,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                check=False,
+                start_new_session=True,
+                **popen_kwargs(),
+            )
+        except OSError as err:
+            raise RenderError(f"{args[0]}: cannot start ffmpeg: {err.strerror}") from err
+    if done.returncode != 0:
+        tail = " | ".join(done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:])
+        raise RenderError(f"{target}: ffmpeg could not join the segments: {tail}")
+
+
 # ------------------------------------------------------------------------ probing
 @dataclass(frozen=True)
 class Probe:
@@ -662,6 +805,9 @@ class Probe:
         e.g. ``"h264"``, ``"prores"``, ``"qtrle"``, ``"vp9"``.
     profile : str
         e.g. ``"High"``, ``"4444"`` ("" when not shown).
+    tag : str
+        The container's codec tag, e.g. ``"ap4h"`` for ProRes 4444 in a MOV, ``"avc1"``
+        ("" when not shown, as in MXF).
     pix_fmt : str
         The decoder's pixel format (ffmpeg 9 decodes ProRes 4444 as
         ``yuva444p12le`` whatever the encoder received).
@@ -684,6 +830,7 @@ class Probe:
 
     codec: str
     profile: str
+    tag: str
     pix_fmt: str
     color: str
     width: int
@@ -701,6 +848,7 @@ _STREAM = re.compile(
     r".*?, (?P<pix>[a-z0-9]+)(?:\((?P<color>[^)]*)\))?, (?P<w>\d+)x(?P<h>\d+)"
 )
 _FPS = re.compile(r", ([\d.]+k?) fps")
+_TAG = re.compile(r"\(([0-9A-Za-z ]{4}) / 0x[0-9a-fA-F]+\)")
 _PACKETS = ("-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-")
 _META = re.compile(r"^\s+(\w+)\s*:\s?(.*)$")
 
@@ -720,6 +868,7 @@ def probe(path: str | os.PathLike) -> Probe:
         raise RenderError(f"{path}: no video stream found: {info.strip().splitlines()[-1:]}")
     line = info[m.start() : info.find("\n", m.start())]
     fps = _FPS.search(line)
+    tag = _TAG.search(line)
     metadata: dict[str, str] = {}
     for raw in info.splitlines():
         mm = _META.match(raw)
@@ -749,6 +898,7 @@ def probe(path: str | os.PathLike) -> Probe:
     return Probe(
         codec=m.group("codec"),
         profile=m.group("profile") or "",
+        tag=tag.group(1) if tag else "",
         pix_fmt=m.group("pix"),
         color=m.group("color") or "",
         width=int(m.group("w")),

@@ -91,7 +91,8 @@ def _check_whole(folder: Path) -> list[Path]:
     for path in sorted(folder.rglob("*")):
         if path.is_dir():
             continue
-        if path.name.startswith(".") or path.name.endswith(".tmp"):
+        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+        if hidden or path.name.endswith(".tmp"):
             temporary.append(path)
             continue
         suffix = path.suffix.lower()
@@ -118,6 +119,8 @@ def _encoding(out: Path, kind: str) -> bool:
         return out.is_dir() and any(out.rglob("*.svg"))
     if kind == "mp4":
         return any(p.stat().st_size > 0 for p in out.parent.glob(f".{out.stem}.*.mp4"))
+    if kind == "mov":  # segments: the parts' folder
+        return any(p.stat().st_size > 0 for p in out.parent.glob(f".{out.stem}.*/part*.mov"))
     return out.is_dir() and any(out.glob("*.png"))
 
 
@@ -203,6 +206,8 @@ CASES = [
     ("batch", "batch", signal.SIGKILL, "encoding"),
     ("batch", "batch", signal.SIGTERM, "encoding"),
     ("batch", "batch", signal.SIGINT, "encoding"),
+    ("video", "mov", signal.SIGKILL, "encoding"),  # ProRes in two segments
+    ("video", "mov", signal.SIGTERM, "encoding"),
 ]
 
 
@@ -227,8 +232,10 @@ def test_killed_run_leaves_nothing_behind(tmp_path, recording, command, kind, si
     out_dir = tmp_path / "out"  # only outputs in here (the log is beside it)
     out_dir.mkdir()
     if command == "video":
-        out = out_dir / ("v.mp4" if kind == "mp4" else "frames")
+        out = out_dir / {"mp4": "v.mp4", "mov": "v.mov"}.get(kind, "frames")
         args = ["video", str(recording), "-o", str(out), *VIDEO]
+        if kind == "mov":
+            args += ["--segments", "2", "--transparent"]
     elif command == "batch":  # two recordings: both pool workers busy
         second = tmp_path / "second" / "muse.edf"
         second.parent.mkdir()
@@ -262,5 +269,5 @@ def test_killed_run_leaves_nothing_behind(tmp_path, recording, command, kind, si
     # that lands before Python has installed its handlers ends it by default
     assert rc in (128 + sig, -sig), f"{where}: exit status {rc}: {err}"
     assert temporary == [], f"{where}: left {temporary}"
-    if command == "video" and kind == "mp4":
+    if command == "video" and kind in ("mp4", "mov"):
         assert not out.exists(), f"{where}: a partial video under its final name"

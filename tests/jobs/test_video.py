@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from PIL import Image
 from batik_waves import cli
 from batik_waves.errors import RecordingError, RenderError
 from batik_waves.jobs import video as V
-from batik_waves.render.encode import FORMATS, probe, read_frame
+from batik_waves.render.encode import FORMATS, PRORES_AW, PRORES_KS, ffmpeg_exe, probe, read_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = (160, 90)
@@ -137,15 +138,140 @@ def test_prores_4444_with_alpha_and_timecode(sample, tmp_path):
         timecode="01:00:00:00",
     )
     info = probe(out)
-    assert (info.codec, info.profile) == ("prores", "4444")
-    # the encoder is fed yuva444p10le; ffmpeg 9's decoder reports ProRes 4444 as 12-bit
+    assert (info.codec, info.profile, info.tag) == ("prores", "4444", "ap4h")
+    assert (
+        FORMATS["prores"].codec[:2] == ("-c:v", "prores_ks") and "-q:v" in FORMATS["prores"].codec
+    )
+    # the encoder is fed yuva444p10le; ffmpeg 9's decoder reports every ProRes 4444
+    # file as 12-bit, whatever the encoder received
     assert FORMATS["prores"].pix_fmt == "yuva444p10le"
-    assert info.pix_fmt.startswith("yuva444p")
+    assert info.pix_fmt == "yuva444p12le"
+    assert info.color.startswith("tv, bt709")  # one name: primaries, transfer, matrix
     assert info.rate == Fraction(24000, 1001)
     assert info.frames == V.frame_count(2.0, Fraction(24000, 1001)) == 48
     assert info.metadata.get("timecode") == "01:00:00:00"
     alpha = read_frame(out, 0)[..., 3]
     assert alpha.min() == 0 and alpha.max() == 255
+
+
+def _decoded(path: Path, n: int) -> np.ndarray:
+    """Every frame of *path* decoded as RGBA, shape (n, h, w, 4)."""
+    info = probe(path)
+    out = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgba", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(out, np.uint8).reshape(n, info.height, info.width, 4)
+
+
+@pytest.mark.parametrize("codec", [None, PRORES_AW])
+def test_faster_prores_frames_match_prores_ks(sample, tmp_path, monkeypatch, codec):
+    """The faster encoders' frames (the format's fixed quantiser, and prores_aw),
+    decoded, are the frames prores_ks made with its quantiser search: the mean
+    absolute difference per channel, alpha included, stays under a level in 255."""
+    kw = dict(size=(320, 180), window="29:30", transparent=True, drift=7.0, segments=1)
+    if codec is not None:
+        monkeypatch.setitem(FORMATS, "prores", replace(FORMATS["prores"], codec=codec))
+    fast = _render(sample, tmp_path / "fast.mov", **kw)
+    monkeypatch.setitem(FORMATS, "prores", replace(FORMATS["prores"], codec=PRORES_KS))
+    slow = _render(sample, tmp_path / "ks.mov", **kw)
+    assert (probe(slow).profile, probe(slow).tag) == (probe(fast).profile, probe(fast).tag)
+    a, b = (_decoded(p, 12).astype(np.float32) for p in (fast, slow))
+    # what an editor composites: colour weighted by coverage (the colour of a fully
+    # transparent pixel is never seen), and the alpha itself
+    pa, pb = (x[..., :3] * x[..., 3:] / 255 for x in (a, b))
+    mad = np.abs(pa - pb).mean(axis=(0, 1, 2))
+    assert np.all(mad < 1.0), mad  # measured -q:v 4: 0.51, 0.22, 0.40; prores_aw: 0.66, 0.29, 0.51
+    assert np.abs(a[..., 3] - b[..., 3]).mean() < 0.1  # alpha: 16 bits in both
+    assert (a[..., 3] == 0).mean() > 0.01 and (a[..., 3] == 255).mean() > 0.01
+    # and the frames differ from each other far more than the two encoders do
+    assert np.abs(a[0] - a[11]).mean() > 10 * mad.mean()
+
+
+def _crcs(path: Path) -> list[str]:
+    """Each video packet's CRC, in order (the framecrc muxer, streams copied)."""
+    args = [ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:v:0", "-c", "copy"]
+    out = subprocess.run(
+        [*args, "-f", "framecrc", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [line.rsplit(",", 1)[1].strip() for line in out.splitlines() if line[:1] != "#"]
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "segments", "workers"),
+    [("clip.mov", "prores", 3, 1), ("clip.mxf", "dnxhr", 2, 2)],  # 2: a cell worker each
+)
+def test_segments_join_into_the_single_pass(sample, tmp_path, name, fmt, segments, workers):
+    """Segments encoded side by side, joined by the concat demuxer: the same packets
+    as one pass (nothing duplicated, nothing missing), one continuous timecode from
+    the first frame, every frame one frame long."""
+    kw = dict(size=(320, 180), fps="29.97", window="28:30", timecode="00:59:59;28", format=fmt)
+    one = _render(sample, tmp_path / "one" / name, segments=1, **kw)
+    seen = []
+    three = _render(
+        sample,
+        tmp_path / "three" / name,
+        segments=segments,
+        workers=workers,
+        progress=lambda i, n: seen.append(i),
+        **kw,
+    )
+    a, b = probe(one), probe(three)
+    assert b.frames == a.frames == V.frame_count(2.0, Fraction(30000, 1001)) == 60
+    assert b.rate == a.rate == Fraction(30000, 1001)
+    assert b.metadata.get("timecode") == a.metadata.get("timecode") == "00:59:59;28"
+    assert len(set(b.durations)) == 1 and b.durations == a.durations
+    assert (b.codec, b.profile, b.pix_fmt) == (a.codec, a.profile, a.pix_fmt)
+    assert _crcs(three) == _crcs(one)  # packet for packet
+    assert seen[-1] == 60 and seen == sorted(seen)
+    assert sorted(p.name for p in (tmp_path / "three").iterdir()) == ["clip.csv", name]
+
+
+def test_a_failing_segment_fails_the_render_and_leaves_nothing(sample, tmp_path, monkeypatch):
+    def broken(fmt, target, **kw):
+        raise RenderError(f"{Path(target).name}: no ffmpeg today")
+
+    monkeypatch.setattr(V, "Encoder", broken)  # the forked segments inherit it
+    out = tmp_path / "out" / "clip.mov"
+    with pytest.raises(RenderError, match=r"segment \d of 2 failed .*no ffmpeg today"):
+        _render(sample, out, segments=2)
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "profile", "pix", "tag"),
+    [
+        ("clip.mxf", None, "DNXHR HQ", "yuv422p", ""),
+        ("clip.mov", "dnxhr", "DNXHR HQ", "yuv422p", "AVdh"),
+        ("clip.mxf", "dnxhr-444", "DNXHR 444", "yuv444p10le", ""),
+    ],
+)
+def test_dnxhr(sample, tmp_path, name, fmt, profile, pix, tag):
+    out = _render(
+        sample, tmp_path / name, format=fmt, size=(256, 144), fps="23.976", timecode="01:00:00:00"
+    )
+    info = probe(out)
+    assert (info.codec, info.profile, info.pix_fmt, info.tag) == ("dnxhd", profile, pix, tag)
+    assert (info.width, info.height) == (256, 144)
+    assert "bt709" in info.color  # (ffmpeg reads no range back from a DNxHR 444 MXF)
+    assert info.rate == Fraction(24000, 1001)
+    assert info.frames == V.frame_count(2.0, Fraction(24000, 1001)) == 48
+    assert info.metadata.get("timecode") == "01:00:00:00"
+    rgba = read_frame(out, 20)
+    assert rgba[..., 3].min() == 255 and rgba[..., :3].std() > 5  # opaque, not blank
+
+
+def test_4k_h264_and_prores(sample, tmp_path):
+    for name, kw in (("uhd.mp4", {}), ("uhd.mov", {"transparent": True})):
+        out = _render(sample, tmp_path / name, size=(3840, 2160), window="28:28.2", fps="10", **kw)
+        info = probe(out)
+        assert (info.width, info.height, info.frames) == (3840, 2160, 2)
+        frame = read_frame(out, 1)
+        assert frame.shape == (2160, 3840, 4) and frame[..., :3].std() > 5
 
 
 def test_qtrle_keeps_alpha(sample, tmp_path):
@@ -219,6 +345,11 @@ def test_drift_pans_the_cloth(sample, tmp_path):
         (["-o", "{d}/x.mp4", "--window", "140:200"], "lies outside the recording"),
         (["-o", "{d}/x.mp4", "--window", "30:20"], "END must come after START"),
         (["-o", "{d}/x.mp4", "--transparent"], "cannot carry transparency"),
+        (["-o", "{d}/x.mxf", "--transparent"], "the formats with alpha are prores (.mov)"),
+        (["-o", "{d}/x.mov", "--format", "dnxhr-444", "--transparent"], "webm (.webm), png"),
+        (["-o", "{d}/x.mxf", "--size", "160x90"], "at least 256x120"),
+        (["-o", "{d}/x.mp4", "--segments", "2"], "'segments' parameter"),
+        (["-o", "{d}/x.mov", "--segments", "0"], "'segments' parameter"),
         (["-o", "{d}/x.mp4", "--resume"], "resume continues an interrupted PNG"),
         (["-o", "{d}/x.webm", "--timecode", "01:00:00:00"], "no timecode track"),
         (["-o", "{d}/x.mp4", "--motif", "batik"], "'motif' parameter"),

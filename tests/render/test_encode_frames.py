@@ -99,10 +99,44 @@ def test_frame_times_are_start_plus_n_over_fps():
         ("a/frames", None, "png"),
         ("a/frames/", None, "png"),
         ("a/shot_%06d.png", None, "png"),
+        ("a/clip.mxf", None, "dnxhr"),
+        ("a/clip.MXF", "dnxhr-444", "dnxhr-444"),
+        ("a/clip.mov", "dnxhr", "dnxhr"),
     ],
 )
 def test_format_from_the_name(tmp_path, out, fmt, expected):
     assert E.resolve_output(tmp_path / out, fmt).fmt.name == expected
+
+
+def test_dnxhr_goes_into_mxf_or_mov():
+    dnx = E.FORMATS["dnxhr"]
+    assert (dnx.muxer_for("a/clip.mxf"), dnx.muxer_for("a/clip.MOV")) == ("mxf", "mov")
+    assert E.FORMATS["prores"].muxer_for("a/clip.mov") == "mov"
+    assert ("-profile:v", "dnxhr_hq") == dnx.codec[2:4] and dnx.pix_fmt == "yuv422p"
+    assert E.FORMATS["dnxhr-444"].codec[3] == "dnxhr_444"
+    assert E.FORMATS["dnxhr-444"].pix_fmt == "yuv444p10le"
+    assert not dnx.alpha and dnx.intra and dnx.timecode
+
+
+def test_alpha_formats_names_every_format_with_alpha():
+    text = E.alpha_formats()
+    for f in E.FORMATS.values():
+        assert (f"{f.name} (" in text) == f.alpha, f.name
+    assert E.FORMATS["prores"].intra and not E.FORMATS["mp4"].intra
+
+
+def test_only_intra_only_formats_join(tmp_path):
+    with pytest.raises(BatikWavesError, match="not intra-only"):
+        E.join_segments([tmp_path / "a.mp4"], tmp_path / "b.mp4", fmt=E.FORMATS["mp4"])
+
+
+def test_a_join_of_unreadable_segments_is_a_render_error(tmp_path):
+    (tmp_path / "a.mov").write_bytes(b"not a movie")
+    with pytest.raises(BatikWavesError, match="could not join"):
+        E.join_segments([tmp_path / "a.mov"], tmp_path / "b.mov", fmt=E.FORMATS["prores"])
+    assert [p.name for p in tmp_path.iterdir()] == ["a.mov"] or not (
+        tmp_path / "b.mov"
+    ).stat().st_size
 
 
 def test_sequence_names(tmp_path):
@@ -130,6 +164,8 @@ def test_sequence_names(tmp_path):
         ("shot_%02d.png", None, "3 to 9 digits"),
         ("shot_%06d.jpg", None, "fixed-width"),
         ("frames", "mp4", "writes one file"),
+        ("clip.mxf", "prores", "does not suit --format prores"),
+        ("clip.mp4", "dnxhr", "use .mxf or .mov"),
     ],
 )
 def test_bad_output_names(tmp_path, out, fmt, match):
