@@ -1,11 +1,14 @@
-"""Benchmark: the live path, from a chunk's arrival to normalised features.
+"""Benchmark: the live path, from a chunk's arrival to normalised features and motif parameters.
 
 1. Latency. 32 channels at 256 Hz of simulated EEG (the project's simulator, seeded)
    arrive in 8-sample chunks (31 ms each); each chunk goes through
    ``EnvelopeStream.push`` (notch, average reference, bad-channel checks, five band
    envelopes at 64 Hz), region pooling and ``Normaliser.update``. The time per
-   chunk is reported as p50 / p95 / max, for both envelope methods. Target: p95 <=
-   10 ms (the lead adds the motif-parameter step of the new timeline).
+   chunk is reported as p50 / p95 / max, for both envelope methods; then the whole
+   road to the motif's parameters: the same, plus the causal timeline
+   (``CausalTimeline.push``: trailing features, the mapping's rules, the hold,
+   quantisation) giving the parameters at the chunk's newest envelope sample, for
+   kawung and parang. Target: p95 <= 10 ms.
    Baseline, measured in the same run over the same samples: the offline
    ``band_envelopes`` (MNE's filters, zero phase, one FFT per channel), per second
    of signal.
@@ -43,10 +46,11 @@ def _pct(values, qs=(50, 95)) -> list[float]:
     return [float(np.percentile(values, q)) for q in qs]
 
 
-def bench_latency(seconds: float, method: str) -> dict:
+def bench_latency(seconds: float, method: str, motif: str | None = None) -> dict:
     from batik_waves.eeg.normalise import Normaliser
     from batik_waves.eeg.sources import Chunk
     from batik_waves.eeg.stream import EnvelopeStream
+    from batik_waves.timeline import CausalTimeline
 
     raw = _simulated(32, seconds)
     x = raw.get_data()
@@ -56,6 +60,7 @@ def bench_latency(seconds: float, method: str) -> dict:
     t = 1000.0 + np.arange(x.shape[1]) / fs
     stream = EnvelopeStream(names, types, fs, method=method)
     norm = Normaliser()
+    timeline = None
     lat = []
     for i in range(0, x.shape[1] - 8 + 1, 8):
         chunk = Chunk(t[i : i + 8], x[:, i : i + 8], names, types, fs)
@@ -64,6 +69,13 @@ def bench_latency(seconds: float, method: str) -> dict:
         if env is not None:
             _, pooled = env.pooled()  # (bands, regions, n): the features' raw material
             norm.update(env.times, pooled)
+            if motif is not None:
+                if timeline is None:
+                    timeline = CausalTimeline(
+                        motif=motif, bands=env.bands, ch_names=env.ch_names, rate=env.rate
+                    )
+                track = timeline.push(env, [float(env.times[-1])])
+                assert len(track.params) == 1
         lat.append(time.perf_counter() - a)
     lat = np.array(lat[int(5 * fs / 8) :]) * 1e3  # after the first 5 s (warm-up)
     return {"p50": _pct(lat)[0], "p95": _pct(lat)[1], "max": float(lat.max()), "n": lat.size}
@@ -148,6 +160,13 @@ def main() -> None:
             f"8-sample chunks: p50 {r['p50']:.2f} ms, p95 {r['p95']:.2f} ms, max "
             f"{r['max']:.1f} ms over {r['n']} chunks (target p95 <= 10 ms); "
             f"{per_second:.0f} ms per second of signal vs the offline {base:.1f}"
+        )
+    for motif in ("kawung", "parang"):
+        r = bench_latency(args.seconds, "fir", motif)
+        print(
+            f"latency fir + timeline ({motif}): chunk -> envelopes -> motif parameters, "
+            f"32 ch x 256 Hz, 8-sample chunks: p50 {r['p50']:.2f} ms, p95 {r['p95']:.2f} ms, "
+            f"max {r['max']:.1f} ms over {r['n']} chunks (target p95 <= 10 ms)"
         )
     for method in ("fir", "iir"):
         cpu = bench_cpu(args.cpu_seconds, method)

@@ -208,7 +208,13 @@ def _features_from_power(
 ) -> dict[str, np.ndarray]:
     """Features at every sample from per-group mean power (n_bands, n_times)."""
     n = max(1, round(smooth * rate))
-    per = {g: _shares(average(p, n), bands) for g, p in group_power.items()}
+    lengths = {p.shape[-1] for p in group_power.values()}
+    if len(lengths) == 1:  # one call for every group: the live path runs this per chunk
+        names = list(group_power)
+        smoothed = average(np.stack([group_power[g] for g in names]), n)
+        per = {g: _shares(smoothed[i], bands) for i, g in enumerate(names)}
+    else:
+        per = {g: _shares(average(p, n), bands) for g, p in group_power.items()}
     out: dict[str, np.ndarray] = dict(per["all"])
     out.update(_derived(out))
     for region in REGIONS:
@@ -225,8 +231,7 @@ def _features_from_power(
     with np.errstate(invalid="ignore", divide="ignore"):
         comp = np.where(total > 0, pk / total, 1.0 / len(bands))
     m = max(2, round(variability_window * rate))
-    mean = average(comp, m)
-    mean_sq = average(comp * comp, m)
+    mean, mean_sq = average(np.stack([comp, comp * comp]), m)
     out["variability"] = np.sqrt(np.clip((mean_sq - mean * mean).sum(axis=0), 0.0, None))
     return out
 
