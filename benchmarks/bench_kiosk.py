@@ -247,6 +247,7 @@ def bench_soak(minutes: float, speed: float, gap: float, out: str | None) -> dic
                 player = _fast_player(name, speed).start()
                 live = k.wait_state(("calibrating", "live"), 30)
                 drops.append({"attract_s": round(attract, 2), "back_s": round(live, 2)})
+                print(f"# {now - t0:.0f} s: drop {len(drops)} {drops[-1]}", file=sys.stderr)
                 get_json(k.port, "/take-home", "POST", timeout=60)
                 next_drop += 60.0
             if now >= next_sample:

@@ -29,7 +29,7 @@ from typing import Any
 from ..eeg.sources import clock
 from ..errors import BatikWavesError, SourceError
 from .session import Session, rss_bytes
-from .store import FILES, TakeHomeStore
+from .store import FILES, TakeHomeStore, render_take_home
 
 __all__ = [
     "DEFAULT_HOST",
@@ -227,7 +227,9 @@ def create_app(
         snap = session.snapshot()
         if snap is None:
             return JSONResponse({"error": "nobody is wearing the headset yet"}, 409)
-        entry = await asyncio.to_thread(store.save, snap)
+        # drawn in the session's pool (both cores, not this process's GIL), kept by a thread
+        files = await asyncio.wrap_future(session.draw(render_take_home, snap))
+        entry = await asyncio.to_thread(store.add, files)
         path = f"/take-home/{entry.token}"
         out: dict[str, Any] = {
             "token": entry.token,

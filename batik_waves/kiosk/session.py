@@ -316,6 +316,7 @@ class Session:
         self._seq = 0
         self._src: Source | None = None
         self._attract: list[bytes] = []
+        self._sample = None
         self._attract_i = 0
         self.state = "attract"
         self.reason = "starting"
@@ -352,6 +353,7 @@ class Session:
         import mne  # noqa: F401  (the filter design imports it: before the source starts)
 
         self._stop.clear()
+        self._sample = sample_arrays()
         if self.workers > 0:
             ctx = multiprocessing.get_context(
                 "fork" if "fork" in multiprocessing.get_all_start_methods() else None
@@ -445,6 +447,12 @@ class Session:
             source=self.spec if isinstance(self.spec, str) else self.spec.label,
         )
 
+    def draw(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
+        """Run *fn(*args)* (picklable) in the drawing pool: a take-home, off the loop."""
+        if self._pool is None:
+            raise SourceError("the kiosk session is not running")
+        return self._pool.submit(fn, *args)
+
     # ------------------------------------------------------------- the reader
     def _read_loop(self) -> None:
         # the kiosk runs for days: a bug in one chunk's processing must not end the
@@ -453,7 +461,7 @@ class Session:
         while not self._stop.is_set():
             try:
                 self._read_until_stopped()
-            except Exception as err:  # noqa: BLE001  (recorded, then restarted)
+            except Exception as err:  # recorded, then restarted
                 self.errors.append(f"reader: {type(err).__name__}: {err}")
                 self._stop.wait(0.5)
 
@@ -650,6 +658,7 @@ class Session:
                 seed=self.seed,
                 tile=self.tile,
                 fps=self.fps,
+                sample=self._sample,
             )
             frames = []
             for task in tasks:
@@ -660,6 +669,7 @@ class Session:
         except (RuntimeError, cf.CancelledError) as err:  # stopped while drawing
             self.errors.append(f"attract loop: {err}")
         finally:
+            self._sample = None  # the sample's arrays are needed only for the loop
             ready.set()
 
 
@@ -687,21 +697,15 @@ def attract_tasks(
     tile: int = DEFAULT_TILE,
     fps: float = 12.0,
     start: float = 20.0,
-    progress: Callable[[int], None] | None = None,
+    sample: tuple[np.ndarray, tuple[str, ...], float] | None = None,
 ) -> list[KeyTask]:
     """The keyframes of the attract loop: *n* moments of the bundled sample, one
     keyframe interval apart, from *start* s in, through the same envelopes and
     timeline as a live visitor."""
-    from ..eeg.read import read_recording
-    from ..eeg.simulate import sample_path
-
-    raw = read_recording(sample_path(), preload=True)
-    raw.pick("eeg")
-    rate = float(raw.info["sfreq"])
-    data = raw.get_data()
-    names = tuple(raw.ch_names)
-    types = ("eeg",) * len(names)
     from ..eeg.sources import Chunk
+
+    data, names, rate = sample if sample is not None else sample_arrays()
+    types = ("eeg",) * len(names)
 
     stream = EnvelopeStream(names, types, rate, method="iir")
     timeline: CausalTimeline | None = None
@@ -733,6 +737,20 @@ def attract_tasks(
     while len(out) < n and out:  # a short sample: repeat its last moment
         out.append(out[-1])
     return out
+
+
+def sample_arrays() -> tuple[np.ndarray, tuple[str, ...], float]:
+    """The bundled sample's EEG (volts), channel names and rate.
+
+    Read it from the main thread before other threads start: the readers silence
+    chatty libraries with ``redirect_stdout``, which is not thread-safe.
+    """
+    from ..eeg.read import read_recording
+    from ..eeg.simulate import sample_path
+
+    raw = read_recording(sample_path(), preload=True)
+    raw.pick("eeg")
+    return raw.get_data(), tuple(raw.ch_names), float(raw.info["sfreq"])
 
 
 def rss_bytes() -> int:

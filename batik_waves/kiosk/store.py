@@ -32,7 +32,7 @@ from ..motifs.palette import Palette
 from ..render.raster import rasterize
 from ..render.svg import to_svg
 
-__all__ = ["FILES", "Entry", "Snapshot", "TakeHomeStore"]
+__all__ = ["FILES", "Entry", "Snapshot", "TakeHomeStore", "render_take_home"]
 
 #: The files of a take-home and their media types.
 FILES: dict[str, str] = {

@@ -1,0 +1,114 @@
+"""Helpers of the kiosk tests: an LSL player the test can stop and restart, a kiosk
+served from a background thread on a free loopback port, an SSE reader."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+
+from batik_waves.kiosk.server import KioskServer, bind, create_app
+from batik_waves.kiosk.session import Session
+from batik_waves.kiosk.store import TakeHomeStore
+
+HOST = "127.0.0.1"
+
+
+class Player:
+    """The bundled sample as a real LSL stream named *name*; stop() and start() again."""
+
+    def __init__(self, name: str) -> None:
+        import mne
+
+        from batik_waves.eeg.read import read_recording
+        from batik_waves.eeg.simulate import sample_path
+
+        self.name = name
+        raw = read_recording(sample_path(), preload=True).pick("eeg")
+        raw.set_annotations(None)
+        mne.set_log_level("ERROR")
+        self.raw = raw
+        self.player = None
+
+    def start(self) -> Player:
+        from mne_lsl.player import PlayerLSL
+
+        if self.player is None:
+            self.player = PlayerLSL(
+                self.raw, chunk_size=8, name=self.name, source_id=self.name, annotations=False
+            ).start()
+        return self
+
+    def stop(self) -> None:
+        player, self.player = self.player, None
+        if player is not None:
+            player.stop()
+
+
+class Running:
+    """A started session served on a loopback port."""
+
+    def __init__(self, session: Session, store: TakeHomeStore | None, **app_kw) -> None:
+        self.session = session
+        sock = bind(HOST, 0)
+        self.port = sock.getsockname()[1]
+        self.url = f"http://{HOST}:{self.port}"
+        session.start()
+        try:
+            self.server = KioskServer(create_app(session, store=store, **app_kw), sock).start()
+        except BaseException:
+            session.stop()
+            sock.close()
+            raise
+
+    def wait_state(self, states, timeout: float) -> float:
+        """Seconds until the session's state is one of *states* (fails after *timeout*)."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            if self.session.state in states:
+                return time.monotonic() - t0
+            time.sleep(0.02)
+        raise AssertionError(
+            f"state {self.session.state!r} (reason {self.session.reason!r}) after {timeout} s, "
+            f"wanted {states}"
+        )
+
+    def close(self) -> None:
+        self.server.stop()
+        self.session.stop()
+
+
+def sse_frames(port: int, n: int, timeout: float) -> list[dict]:
+    """The first *n* keyframe events of ``/events`` (JSON payloads), read over a socket."""
+    import json
+
+    out: list[dict] = []
+    end = time.monotonic() + timeout
+    with socket.create_connection((HOST, port), timeout=timeout) as s:
+        s.sendall(f"GET /events HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+        buf = b""
+        while len(out) < n and time.monotonic() < end:
+            chunk = s.recv(262144)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n\n" in buf:
+                event, buf = buf.split(b"\n\n", 1)
+                lines = event.split(b"\n")
+                if b"event: frame" in lines:
+                    data = next(line for line in lines if line.startswith(b"data: "))
+                    out.append(json.loads(data[6:]))
+    return out
+
+
+def counts() -> dict[str, int]:
+    """This process's threads, open file descriptors and RSS (bytes)."""
+    from batik_waves.kiosk.session import rss_bytes
+
+    return {
+        "threads": threading.active_count(),
+        "os_threads": len(os.listdir("/proc/self/task")),
+        "fds": len(os.listdir("/proc/self/fd")),
+        "rss": rss_bytes(),
+    }
