@@ -289,6 +289,7 @@ def create_app(
                 await asyncio.to_thread(session.stop)
 
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.router.redirect_slashes = False  # a path is served as written, or not at all
     app.state.session = session
     app.state.store = store
     app.state.clients = clients

@@ -337,12 +337,16 @@ class Session:
         if isinstance(self.spec, Source):
             from ..eeg.sources import Watchdog
 
-            src = Watchdog(self.spec, limit=self.stale).open()
+            src = Watchdog(self.spec, limit=self.stale, backoff=0.25, max_backoff=1.0).open()
         else:
             kind, _ = parse_spec(self.spec)
             kw = dict(self.source_kw)
             if kind in ("replay", "lsl"):
                 kw.setdefault("timeout", min(2.0, self.stale))
+            # a kiosk retries often: a headset put back on is drawn again within a
+            # second or two (a failed LSL look-up ends as soon as the stream is back)
+            kw.setdefault("backoff", 0.25)
+            kw.setdefault("max_backoff", 1.0)
             src = open_source(self.spec, watchdog=True, limit=self.stale, **kw)
         return src
 

@@ -21,7 +21,7 @@ def player():
     """The bundled sample as a real LSL stream the test stops and starts."""
     p = Player(f"kiosk-test-{os.getpid()}-{time.monotonic_ns()}").start()
     yield p
-    p.stop()
+    p.close()
 
 
 @pytest.fixture

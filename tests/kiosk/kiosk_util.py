@@ -15,35 +15,83 @@ from batik_waves.kiosk.store import TakeHomeStore
 HOST = "127.0.0.1"
 
 
+_PLAYER = r"""
+import sys
+import mne
+from mne_lsl.player import PlayerLSL
+from batik_waves.eeg.read import read_recording
+from batik_waves.eeg.simulate import sample_path
+
+mne.set_log_level("ERROR")
+name = sys.argv[1]
+raw = read_recording(sample_path(), preload=True).pick("eeg")
+raw.set_annotations(None)
+player = None
+for line in sys.stdin:
+    cmd = line.strip()
+    if cmd == "start" and player is None:
+        player = PlayerLSL(raw, chunk_size=8, name=name, source_id=name, annotations=False)
+        player.start()
+    elif cmd == "stop" and player is not None:
+        player.stop()
+        player = None
+    elif cmd == "quit":
+        break
+    print("ok", flush=True)
+if player is not None:
+    player.stop()
+"""
+
+
 class Player:
-    """The bundled sample as a real LSL stream named *name*; stop() and start() again."""
+    """The bundled sample as a real LSL stream named *name*, played by a child process
+    (so that the kiosk's own threads and descriptors can be counted on their own);
+    stop() and start() again."""
 
     def __init__(self, name: str) -> None:
-        import mne
+        import subprocess
+        import sys
 
-        from batik_waves.eeg.read import read_recording
-        from batik_waves.eeg.simulate import sample_path
+        from batik_waves._procs import popen_kwargs
 
         self.name = name
-        raw = read_recording(sample_path(), preload=True).pick("eeg")
-        raw.set_annotations(None)
-        mne.set_log_level("ERROR")
-        self.raw = raw
-        self.player = None
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _PLAYER, name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            **popen_kwargs(),
+        )
+
+    def _say(self, cmd: str) -> None:
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+        if self.proc.stdout.readline().strip() != "ok":
+            raise RuntimeError(f"the LSL player did not {cmd}")
 
     def start(self) -> Player:
-        from mne_lsl.player import PlayerLSL
-
-        if self.player is None:
-            self.player = PlayerLSL(
-                self.raw, chunk_size=8, name=self.name, source_id=self.name, annotations=False
-            ).start()
+        self._say("start")
         return self
 
     def stop(self) -> None:
-        player, self.player = self.player, None
-        if player is not None:
-            player.stop()
+        self._say("stop")
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.close()
+            self.proc.wait(10)
+        except (OSError, subprocess_timeout()):
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+
+
+def subprocess_timeout():
+    import subprocess
+
+    return subprocess.TimeoutExpired
 
 
 class Running:
@@ -71,7 +119,9 @@ class Running:
             time.sleep(0.02)
         raise AssertionError(
             f"state {self.session.state!r} (reason {self.session.reason!r}) after {timeout} s, "
-            f"wanted {states}"
+            f"wanted {states}; source {self.session.status()}, "
+            f"watchdog {getattr(self.session.source, 'failures', None)} failures, last "
+            f"{getattr(self.session.source, 'last_error', None)}, errors {list(self.session.errors)}"
         )
 
     def close(self) -> None:
