@@ -24,7 +24,9 @@ import numpy as np
 
 from batik_waves._procs import popen_kwargs
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+)
 FLAGS = (
     "--headless",
     "--no-sandbox",

@@ -12,7 +12,7 @@ import pytest
 from kiosk_util import HOST, counts, sse_frames
 from PIL import Image
 
-from batik_waves.kiosk.session import Keyframe, Ring
+from batik_waves.kiosk.session import DEFAULT_TILE, Keyframe, Ring
 
 
 def test_ring_keeps_the_newest_and_drops_for_slow_readers():
@@ -39,7 +39,7 @@ def test_live_stream_states_and_keyframes(kiosk):
     assert {f["state"] for f in live} == {"live"}
     img = Image.open(io.BytesIO(_jpeg(live[-1]["img"])))
     img.load()
-    assert img.format == "JPEG" and img.size == (256, 256)
+    assert img.format == "JPEG" and img.size == (DEFAULT_TILE, DEFAULT_TILE)
     assert np.asarray(img).std() > 5
     names = set(k.session.source.ch_names)
     assert set(live[-1]["quality"]) == names

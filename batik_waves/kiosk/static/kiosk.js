@@ -19,8 +19,9 @@
   var rafQueued = false;
 
   function tileSize() {
-    // about two and a half repeats across the screen's short side
-    var s = Math.min(window.innerWidth, window.innerHeight) / 2.5;
+    // a little less than one repeat across the screen's short side, as in the video:
+    // the motif's own flowers and bands are then a hand's width on a gallery screen
+    var s = Math.min(window.innerWidth, window.innerHeight) / 1.2;
     return Math.max(96, Math.round(s));
   }
 
