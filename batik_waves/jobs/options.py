@@ -258,7 +258,8 @@ def check_host(value: Any) -> str:
         return str(ipaddress.ip_address(text))
     except ValueError:
         raise invalid(
-            "host", f"expected an IP address such as 127.0.0.1 or 0.0.0.0, but got {value!r} instead."
+            "host",
+            f"expected an IP address such as 127.0.0.1 or 0.0.0.0, but got {value!r} instead.",
         ) from None
 
 

@@ -367,7 +367,9 @@ class Session:
             )
             initializer, initargs = pool_initializer()
             self._pool = cf.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=ctx, initializer=initializer,
+                max_workers=self.workers,
+                mp_context=ctx,
+                initializer=initializer,
                 initargs=initargs,
             )
             # the workers start now, from this (the main) thread: they die with it

@@ -226,4 +226,3 @@ class TakeHomeStore:
             return None
         with os.fdopen(fd, "rb") as fh:
             return fh.read()
-

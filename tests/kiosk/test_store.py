@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from batik_waves.kiosk.store import FILES, TOKEN, Snapshot, TakeHomeStore, render_take_home
 from batik_waves.kiosk.session import attract_tasks
+from batik_waves.kiosk.store import FILES, TOKEN, Snapshot, TakeHomeStore, render_take_home
 
 
 def _snapshot(motif: str) -> Snapshot:
