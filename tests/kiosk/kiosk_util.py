@@ -8,6 +8,11 @@ import socket
 import threading
 import time
 
+import pytest
+
+pytest.importorskip("starlette", reason="the kiosk extra is not installed")
+pytest.importorskip("mne_lsl", reason="the live extra is not installed")
+
 from batik_waves.kiosk.server import KioskServer, bind, create_app
 from batik_waves.kiosk.session import Session
 from batik_waves.kiosk.store import TakeHomeStore
@@ -162,3 +167,30 @@ def counts() -> dict[str, int]:
         "fds": len(os.listdir("/proc/self/fd")),
         "rss": rss_bytes(),
     }
+
+
+# ------------------------------------------------------------------ fixtures
+@pytest.fixture(name="player")
+def player_fixture():
+    """The bundled sample as a real LSL stream the test stops and starts."""
+    p = Player(f"kiosk-test-{os.getpid()}-{time.monotonic_ns()}").start()
+    yield p
+    p.close()
+
+
+@pytest.fixture(name="kiosk")
+def kiosk_fixture(tmp_path):
+    """``kiosk(spec, **session_kw)`` starts one; all are stopped at the end."""
+    started: list[Running] = []
+
+    def make(spec="replay:sample", *, app_kw=None, **kw) -> Running:
+        kw.setdefault("calibration", 1.0)
+        kw.setdefault("attract_frames", 8)
+        store = TakeHomeStore(tmp_path / "take-home", max_visitors=5)
+        r = Running(Session(spec, **kw), store, **(app_kw or {}))
+        started.append(r)
+        return r
+
+    yield make
+    for r in started:
+        r.close()

@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pytest
 from kiosk_browser import CHROMIUM, Browser
+from kiosk_util import kiosk_fixture, player_fixture  # noqa: F401  (fixtures)
 
 pytestmark = [
     pytest.mark.slow,
