@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/batik-waves: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,live,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[test,live,dask,kiosk]'
 	@touch $@
 
 demo: $(BIN)/batik-waves

@@ -438,7 +438,60 @@ def _run_live(args) -> int:
     return 0
 
 
-COMMANDS = (_add_bands, _add_render, _add_video, _add_batch, _add_live, _add_sample)
+def _add_kiosk(sub) -> None:
+    from .jobs.options import add_arguments
+
+    p = sub.add_parser(
+        "kiosk",
+        help="the gallery kiosk: live batik from a headset in a full-screen browser page",
+        description="Serve the gallery kiosk: a page that fills the screen with batik drawn "
+        "live from a headset, resting on a recorded loop when nobody wears it. Open "
+        "http://127.0.0.1:8765/ in Chromium --kiosk (docs/kiosk.md). Ctrl-C stops.",
+        epilog="example: batik-waves kiosk --source lsl:Muse --motif parang",
+    )
+    add_arguments(p, "kiosk")
+    p.add_argument(
+        "--store",
+        metavar="FOLDER",
+        help="where take-home files are kept (default: batik-kiosk-take-home)",
+    )
+    p.set_defaults(func=_run_kiosk)
+
+
+def _run_kiosk(args) -> int:
+    from .jobs.options import given, resolve
+
+    opts = resolve("kiosk", given(args, "kiosk"))
+    try:
+        from .kiosk import serve
+    except ImportError as err:  # the kiosk extra
+        raise BatikWavesError(
+            f"the kiosk needs the kiosk extra ({err.name} is not installed): "
+            "pip install 'batik-waves[kiosk]'"
+        ) from None
+    url = serve(
+        source=opts.source,
+        host=opts.host,
+        port=opts.port,
+        motif=opts.motif,
+        palette=opts.palette,
+        mapping=opts.mapping,
+        store=args.store or "batik-kiosk-take-home",
+        ready=lambda url: print(f"kiosk at {url}", flush=True),
+    )
+    del url
+    return 0
+
+
+COMMANDS = (
+    _add_bands,
+    _add_render,
+    _add_video,
+    _add_batch,
+    _add_live,
+    _add_kiosk,
+    _add_sample,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

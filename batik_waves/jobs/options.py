@@ -244,6 +244,32 @@ def check_timecode(value: Any) -> str:
     return value.strip()
 
 
+def check_source(value: Any) -> str:
+    """A live source spec, its shape checked (the source is opened later)."""
+    from ..eeg.sources import parse_spec
+
+    if not isinstance(value, str):
+        raise invalid("source", f"expected a source spec, but got {value!r} instead.")
+    parse_spec(value)  # SourceError: an unknown kind, a bad port
+    return value.strip()
+
+
+def check_host(value: Any) -> str:
+    """An IP address (or ``localhost``) to listen on."""
+    import ipaddress
+
+    text = value.strip() if isinstance(value, str) else value
+    if text == "localhost":
+        return "127.0.0.1"
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise invalid(
+            "host",
+            f"expected an IP address such as 127.0.0.1 or 0.0.0.0, but got {value!r} instead.",
+        ) from None
+
+
 # ------------------------------------------------------------------- the table
 def _options() -> dict[str, Option]:
     opts = [
@@ -424,6 +450,32 @@ def _options() -> dict[str, Option]:
             lambda v: _int_of(v, "segments", lo=1, hi=16),
             metavar="N",
         ),
+        Option(
+            "source",
+            "replay:sample",
+            "live source: replay:FILE, replay:sample (default), lsl:NAME, lsl:type=EEG, "
+            "brainflow:BOARD[:key=value,...], neurosky[:HOST:PORT], osc[:PORT]",
+            ("--source",),
+            check_source,
+            metavar="SPEC",
+        ),
+        Option(
+            "host",
+            "127.0.0.1",
+            "address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: the "
+            "local network, which also shows a QR code of each take-home link)",
+            ("--host",),
+            check_host,
+            metavar="ADDRESS",
+        ),
+        Option(
+            "port",
+            8765,
+            "port to listen on (default 8765)",
+            ("--port",),
+            lambda v: _int_of(v, "port", lo=1, hi=65535),
+            metavar="N",
+        ),
     ]
     return {o.name: o for o in opts}
 
@@ -465,6 +517,7 @@ COMMANDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "workers",
             "segments",
         ),
+        "kiosk": ("source", "host", "port", "motif", "palette", "mapping"),
     }
 )
 
