@@ -7,8 +7,9 @@ command line starts fast and heavy dependencies load only when used.
 
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import PackageNotFoundError, version
+
+from ._lazy import lazy_exports
 
 try:
     __version__ = version("batik-waves")
@@ -66,14 +67,7 @@ _API = {
 __all__ = ["__version__", *_API]
 
 
-def __getattr__(name: str):
-    try:
-        module = _API[name]
-    except KeyError:
-        raise AttributeError(f"module 'batik_waves' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__, _dir = lazy_exports(__name__, _API)
 
 
 def __dir__():

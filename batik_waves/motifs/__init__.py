@@ -6,7 +6,7 @@ option) does not import shapely.
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_exports
 
 _API = {
     "MOTIFS": "registry",
@@ -48,15 +48,4 @@ _API = {
 __all__ = sorted(_API)
 
 
-def __getattr__(name: str):
-    try:
-        module = _API[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _API)
