@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ __all__ = [
     "EXTENSIONS",
     "FORMATS",
     "Format",
+    "companions",
     "extension_of",
     "find_recordings",
     "format_of",
@@ -135,6 +137,18 @@ _COMPANIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Files a primary names or implies beside it, which are part of the same recording.
+_SIDE_FILES: dict[str, tuple[str, ...]] = {
+    ".vhdr": (".eeg", ".vmrk"),
+    ".ahdr": (".eeg", ".amrk"),
+    ".set": (".fdt",),
+    ".dat": (".dap", ".rs3"),
+    ".cdt": (".cdt.dpa", ".cdt.cef", ".cef"),
+}
+# BrainVision headers name their data and marker files, which may have other stems.
+_HEADER_FILE = re.compile(r"^\s*(?:DataFile|MarkerFile)\s*=\s*(.+?)\s*$", re.MULTILINE)
+
+
 def extension_of(path: str | os.PathLike) -> str:
     """The recording extension of *path*, lower case; its last suffix if none is known.
 
@@ -173,6 +187,34 @@ def _companion(path: Path, ext: str) -> bool:
             if (path.parent / candidate).is_file():
                 return True
     return False
+
+
+def companions(path: str | os.PathLike) -> list[Path]:
+    """The other files of the recording *path* names: what a job must never overwrite.
+
+    The companions by extension (the ``.eeg`` and ``.vmrk`` beside a BrainVision
+    ``.vhdr``, EEGLAB's ``.fdt``, Curry's ``.dap``/``.rs3``/``.cdt.dpa``), and the data
+    and marker files a BrainVision header names, whatever their stems. They need not
+    exist; a folder recording's companions are the files inside it.
+
+    >>> [p.name for p in companions("rec.set")]
+    ['rec.fdt']
+    """
+    path = Path(path)
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file())
+    ext = extension_of(path)
+    stem = path.name[: -len(ext)] if ext else path.name
+    out = [path.with_name(stem + side) for side in _SIDE_FILES.get(ext, ())]
+    if ext in (".vhdr", ".ahdr"):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                head = f.read(65536)
+        except OSError:
+            head = ""
+        out += [path.with_name(Path(n).name) for n in _HEADER_FILE.findall(head)]
+    seen: set[Path] = set()
+    return [p for p in out if not (p in seen or seen.add(p)) and p != path]
 
 
 def is_recording(path: str | os.PathLike) -> bool:

@@ -10,8 +10,9 @@ from pathlib import Path
 from .._io import check_not_input
 from ..eeg.bands import envelopes_from_file
 from ..eeg.envelopes import Envelopes
-from ..eeg.formats import recording_stem
+from ..eeg.formats import companions, recording_stem
 from ..eeg.simulate import sample_path
+from ..errors import RenderError
 
 __all__ = ["Progress", "check_targets", "inputs_of", "load", "recording", "stem"]
 
@@ -35,20 +36,19 @@ def stem(path: str | os.PathLike) -> str:
 
 
 def inputs_of(path: Path) -> list[Path]:
-    """The recording and its companion files (BrainVision .eeg/.vmrk): never overwritten."""
-    out = [path]
-    if path.suffix.lower() in (".vhdr", ".ahdr"):
-        out += [path.with_suffix(s) for s in (".eeg", ".vmrk", ".dat", ".amrk")]
-    elif path.suffix.lower() == ".set":
-        out.append(path.with_suffix(".fdt"))
-    return out
+    """The recording and its companion files (:func:`~batik_waves.eeg.formats.companions`):
+    never overwritten."""
+    return [path, *companions(path)]
 
 
 def check_targets(targets: Sequence[Path], source: Path) -> None:
-    """Refuse any target that is the recording or one of its companions."""
+    """Refuse any target that is the recording, one of its companions, or inside a
+    folder recording (an ``.mff``, a CTF ``.ds``)."""
     inputs = inputs_of(source)
     for t in targets:
         check_not_input(t, inputs)
+        if source.is_dir() and Path(t).resolve().is_relative_to(source.resolve()):
+            raise RenderError(f"{t}: refusing to write inside the input recording {source}")
 
 
 def load(

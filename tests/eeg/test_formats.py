@@ -131,3 +131,45 @@ def test_find_recordings_walks_sorted_and_never_enters_a_folder_format(tmp_path)
 def test_find_recordings_of_an_empty_or_missing_folder(tmp_path):
     assert find_recordings(tmp_path) == []
     assert find_recordings(tmp_path / "absent") == []
+
+
+def test_companions_by_extension_and_by_header(tmp_path):
+    from batik_waves.eeg.formats import companions
+
+    assert [p.name for p in companions(tmp_path / "a.set")] == ["a.fdt"]
+    assert [p.name for p in companions(tmp_path / "c.cdt")] == ["c.cdt.dpa", "c.cdt.cef", "c.cef"]
+    assert companions(tmp_path / "r.edf") == []
+    # a BrainVision header names its data and marker files, whatever their stems
+    vhdr = tmp_path / "rec.vhdr"
+    vhdr.write_text(
+        "Brain Vision Data Exchange Header File Version 1.0\n[Common Infos]\n"
+        "DataFile=other data.eeg\nMarkerFile = markers.vmrk\n"
+    )
+    names = [p.name for p in companions(vhdr)]
+    assert names == ["rec.eeg", "rec.vmrk", "other data.eeg", "markers.vmrk"]
+    # a folder recording's companions are the files inside it
+    mff = tmp_path / "s.mff"
+    (mff / "sub").mkdir(parents=True)
+    (mff / "info.xml").write_text("x")
+    (mff / "sub" / "signal1.bin").write_text("x")
+    assert [p.relative_to(mff).as_posix() for p in companions(mff)] == [
+        "info.xml",
+        "sub/signal1.bin",
+    ]
+
+
+def test_jobs_refuse_header_named_files_and_writing_into_a_folder_recording(tmp_path):
+    from batik_waves.errors import RenderError
+    from batik_waves.jobs._common import check_targets
+
+    vhdr = tmp_path / "rec.vhdr"
+    vhdr.write_text("[Common Infos]\nDataFile=take2.eeg\nMarkerFile=take2.vmrk\n")
+    (tmp_path / "take2.eeg").write_bytes(b"\0" * 8)
+    with pytest.raises(RenderError, match="refusing to overwrite the input"):
+        check_targets([tmp_path / "take2.eeg"], vhdr)
+    check_targets([tmp_path / "rec_kawung_tile.svg"], vhdr)  # an ordinary output is fine
+    mff = tmp_path / "s.mff"
+    mff.mkdir()
+    with pytest.raises(RenderError, match="refusing to write inside the input recording"):
+        check_targets([mff / "s_kawung_tile.svg"], mff)
+    check_targets([tmp_path / "s_kawung_tile.svg"], mff)
