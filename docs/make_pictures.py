@@ -1,6 +1,7 @@
 """Make the README's pictures (docs/*.png) from the bundled sample recording.
 
     python docs/make_pictures.py [OUT_DIR]
+    python docs/make_pictures.py --variants [OUT_DIR]   # only the variants-*.png sheets
 
 Writes, each a small palette PNG (well under 300 KB):
 
@@ -13,9 +14,9 @@ Writes, each a small palette PNG (well under 300 KB):
 - ``families.png``: every variant of mega mendung and truntum, a tile each;
 - ``states.png``: three real recordings (rest eyes closed, mental arithmetic, eyes
   open), when ../shared/eeg is present;
-- ``variants-kawung.png``, ``variants-parang.png``, ``variants-ceplok.png``,
-  ``variants-nitik.png``: every named variant of each family, a 1024 px tile scaled
-  down beside a corner of it at 1:1.
+- ``variants-<family>.png`` for all six families (kawung, parang, mega-mendung,
+  truntum, ceplok, nitik): every named variant, a 1024 px tile scaled down beside a
+  corner of it at 1:1 (``docs/motifs.md`` shows them).
 """
 
 from __future__ import annotations
@@ -167,6 +168,16 @@ def _variants(path: Path, motif: str) -> None:
     sheet.save(path)
 
 
+def variant_sheets(out: Path, tmp: Path) -> list[Path]:
+    """``variants-<family>.png`` of every registered family into *out*."""
+    written = []
+    for motif in registry.names():
+        _variants(tmp / f"variants-{motif}.png", motif)
+        with Image.open(tmp / f"variants-{motif}.png") as im:
+            written.append(save_small(im, out / f"variants-{motif}.png", colours=128))
+    return written
+
+
 def main(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -199,10 +210,7 @@ def main(out: Path) -> list[Path]:
         _families(tmp / "families.png")
         with Image.open(tmp / "families.png") as im:
             written.append(save_small(im, out / "families.png"))
-        for motif in ("kawung", "parang", "ceplok", "nitik"):
-            _variants(tmp / f"variants-{motif}.png", motif)
-            with Image.open(tmp / f"variants-{motif}.png") as im:
-                written.append(save_small(im, out / f"variants-{motif}.png", colours=128))
+        written += variant_sheets(out, tmp)
         if _states(tmp / "states.png"):
             with Image.open(tmp / "states.png") as im:
                 written.append(save_small(im, out / "states.png"))
@@ -210,6 +218,15 @@ def main(out: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
-    for p in main(folder):
+    args = sys.argv[1:]
+    only_variants = "--variants" in args
+    args = [a for a in args if a != "--variants"]
+    folder = Path(args[0]) if args else HERE
+    if only_variants:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = variant_sheets(folder, Path(tmp))
+    else:
+        paths = main(folder)
+    for p in paths:
         print(f"{p}  {p.stat().st_size / 1000:.0f} kB")

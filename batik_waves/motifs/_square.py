@@ -1,5 +1,5 @@
 """What the square-grid families (ceplok, nitik) share: the lattice that closes on a
-tile, its sites, and the assembly of a long cloth from rows of sites.
+tile and its sites (what every family shares is in :mod:`._common`).
 
 A square lattice of pitch ``P = W / n`` closes on the tile's width exactly; rows down
 are the nearest whole count, the lattice stretched vertically by ``sy`` (at most 15 %)
@@ -13,17 +13,12 @@ the lattice) and a half-brick tile an even count across.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from typing import Any
 
 import numpy as np
-import shapely
-from shapely.geometry import MultiPolygon
 
 from ..errors import MotifError
-from .pattern import Layer
 
-__all__ = ["ClothRows", "square_lattice", "square_sites", "thinned_crackle"]
+__all__ = ["square_lattice", "square_sites"]
 
 
 def _rows(count: int, width: float, height: float, repeat: str) -> tuple[int, float]:
@@ -110,111 +105,3 @@ def square_sites(
         & (xy[:, 1] < y1 + margin)
     )
     return xy[keep]
-
-
-class ClothRows:
-    """Collects a cloth's polygons by (layer, colour, colourway) and its grounds, then
-    lays them out as layers in a fixed order (the way ``kawung_cloth`` does).
-
-    Parameters
-    ----------
-    order : iterable of str
-        Layer names, bottom to top.
-    """
-
-    def __init__(self, order: Iterable[str]) -> None:
-        self.order = tuple(order)
-        self.polys: dict[tuple[str, str | None, str], list[np.ndarray]] = {}
-        self.grounds: list[tuple[float, float, str | None, str]] = []
-        self.crackle: list[tuple[float, float, float]] = []
-
-    def add(self, name: str, colour: str | None, palette: str, polys: np.ndarray) -> None:
-        if len(polys):
-            self.polys.setdefault((name, colour, palette), []).append(polys)
-
-    def ground(self, y0: float, y1: float, colour: str | None, palette: str) -> None:
-        self.grounds.append((y0, y1, colour, palette))
-
-    def layers(
-        self,
-        width: int,
-        height: int,
-        background: str | None,
-        clip: Callable[[np.ndarray, tuple[float, float, float, float]], Any],
-        *,
-        crackle_layer: Layer | None = None,
-        crackle_after: str | None = None,
-        fast: Iterable[str] = (),
-    ) -> list[Layer]:
-        """The cloth's layers: grounds where the cloth colour changes, then each named
-        layer split per colour (``name``, ``name@palette``, ``name@palette/#colour``).
-
-        *crackle_layer* goes first, or right after the layer *crackle_after*.
-        """
-        fast = set(fast)
-        out: list[Layer] = []
-        for colour in sorted({g[2] for g in self.grounds if g[2] not in (None, background)}):
-            spans = [g for g in self.grounds if g[2] == colour]
-            rects = [shapely.box(0, max(y0, 0.0), width, min(y1, height)) for y0, y1, _, _ in spans]
-            rects = [r for r in rects if r.area > 0]
-            if rects:
-                name = sorted({g[3] for g in spans})[0]
-                out.append(Layer(f"ground@{name}/{colour}", colour, shapely.union_all(rects)))
-        if crackle_layer is not None and crackle_after is None:
-            out.append(crackle_layer)
-        box = (0.0, 0.0, float(width), float(height))
-        seen: set[str] = set()
-        for name in self.order:
-            for key in sorted(
-                (k for k in self.polys if k[0] == name), key=lambda k: (str(k[1]), k[2])
-            ):
-                _, colour, pal_name = key
-                lname = name if name not in seen else f"{name}@{pal_name}"
-                if lname in seen:
-                    lname = f"{name}@{pal_name}/{colour}"
-                seen.add(lname)
-                geom = clip(np.concatenate(self.polys[key]), box)
-                out.append(Layer(lname, colour, geom, fast_antialias=name in fast))
-            if crackle_layer is not None and name == crackle_after:
-                out.append(crackle_layer)
-        if crackle_layer is not None and crackle_after is not None:
-            if not any(lyr is crackle_layer for lyr in out):
-                # nothing of the clip layer was drawn: the veins have nothing to show in
-                out.append(
-                    Layer(
-                        crackle_layer.name,
-                        crackle_layer.fill,
-                        MultiPolygon(),
-                        opacity=crackle_layer.opacity,
-                    )
-                )
-        return out
-
-
-def thinned_crackle(
-    width: int,
-    height: int,
-    spans: list[tuple[float, float, float]],
-    *,
-    density: Callable[[float], float],
-    seed: int,
-    vein_width: float,
-):
-    """One crackle network at the densest setting of *spans* ``(y0, y1, amount)``,
-    thinned where the cloth asks for less (veins kept by a hash of their index)."""
-    from .texture import _hash01, crackle
-
-    dmax = max((c for _, _, c in spans), default=0.0)
-    if dmax <= 0:
-        return MultiPolygon()
-    net = crackle(width, height, density=density(dmax), rng=seed, vein_width=vein_width)
-    parts = shapely.get_parts(net)
-    if len(parts) == 0:
-        return MultiPolygon()
-    cy = shapely.get_coordinates(shapely.centroid(parts))[:, 1]
-    local = np.zeros(len(parts))
-    for y0, y1, c in spans:
-        local[(cy >= y0) & (cy < y1)] = c
-    u = _hash01(np.full(len(parts), seed), np.arange(len(parts)))
-    kept = parts[u < local / dmax]
-    return shapely.multipolygons(kept) if len(kept) else MultiPolygon()

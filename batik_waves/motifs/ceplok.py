@@ -27,7 +27,6 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -40,14 +39,27 @@ import shapely.affinity
 from shapely.geometry import LineString, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from ..errors import MotifError
+from ._common import (
+    ClothLayers,
+    ClothRows,
+    check_params,
+    clip_to_box,
+    crackle_density,
+    crackle_layer,
+    noise_field,
+    rng_seeds,
+    stack_layers,
+    thinned_crackle,
+    tile_palette,
+    tile_size,
+    variant_name,
+)
 from ._params import MotifParams, param
-from ._square import ClothRows, square_lattice, square_sites, thinned_crackle
+from ._square import square_lattice, square_sites
 from .isen import FILLERS, MIN_MARK_PX, circle_coords, fill, replicate
-from .kawung import _clip, _noise, _rng_seeds, _tile_size
 from .palette import PALETTES, Palette
 from .palette import palette as make_palette
-from .pattern import Layer, Pattern, lattice_vectors
+from .pattern import Pattern, lattice_vectors
 from .texture import PeriodicNoise, crackle
 
 __all__ = ["CeplokParams", "ceplok", "ceplok_cloth", "ceplok_lattice"]
@@ -617,40 +629,6 @@ def _colours(p: CeplokParams, pal: Palette) -> dict[str, Any]:
     }
 
 
-def _crackle_density(amount: float, pitch: float) -> float:
-    return amount * 12.0 * 1e4 / max(pitch, 80.0) ** 2
-
-
-def _layers(polys: dict[str, BaseGeometry], veins, col: dict[str, Any]) -> list[Layer]:
-    clip = col["crackle-clip"]
-    crackle_layer = Layer(
-        "crackle", col["crackle"], veins, opacity=0.85, clip_to=clip, fast_antialias=True
-    )
-    out = [] if clip else [crackle_layer]
-    for name in _LAYERS:
-        out.append(Layer(name, col[name], polys[name], fast_antialias=name == "isen"))
-        if name == clip:
-            out.append(crackle_layer)
-    return out
-
-
-def _check(params) -> CeplokParams:
-    p = CeplokParams() if params is None else params
-    if not isinstance(p, CeplokParams):
-        raise MotifError(
-            f"Invalid value for the 'params' parameter: expected CeplokParams, but got "
-            f"{type(p).__name__} instead."
-        )
-    return p
-
-
-def _variant_name(p: CeplokParams) -> str:
-    for name in CeplokParams.variants():
-        if p == CeplokParams.variant(name):
-            return name
-    return "default" if p == CeplokParams() else "custom"
-
-
 def ceplok(
     params: CeplokParams | None = None,
     *,
@@ -692,24 +670,24 @@ def ceplok(
     >>> p.metadata["motif"], p.metadata["variant"], p.background
     ('ceplok', 'lintang', '#1B2A4A')
     """
-    p = _check(params)
-    width, height = _tile_size(tile)
+    p = check_params(CeplokParams, params)
+    width, height = tile_size(tile)
     lattice_vectors(width, height, repeat)  # validates repeat
-    pal = make_palette(p.palette if palette is None else palette)
-    if transparent:
-        pal = pal.transparent()
-    wobble_seed, crackle_seed, isen_seed = _rng_seeds(rng)
+    pal = tile_palette(p.palette, palette, transparent)
+    wobble_seed, crackle_seed, isen_seed = rng_seeds(rng)
     P, rows, sy = ceplok_lattice(p.blooms, width, height, repeat)
-    noise = _noise(width, height, max(0.6 * P, 8.0), wobble_seed, repeat) if p.wobble > 0 else None
+    noise = None
+    if p.wobble > 0:
+        noise = noise_field(width, height, max(0.6 * P, 8.0), wobble_seed, repeat)
     box = (0.0, 0.0, float(width), float(height))
     built, _ = _build(p, P, sy, box, noise=noise, isen_seed=isen_seed)
-    polys = {k: _clip(v, box) for k, v in built.items()}
+    polys = {k: clip_to_box(v, box) for k, v in built.items()}
     veins = MultiPolygon()
     if p.crackle > 0:
         veins = crackle(
             width,
             height,
-            density=_crackle_density(p.crackle, P),
+            density=crackle_density(p.crackle, P),
             rng=crackle_seed,
             repeat=repeat,
             vein_width=max(0.6, 0.008 * P),
@@ -717,15 +695,14 @@ def ceplok(
     col = _colours(p, pal)
     meta = {
         "motif": "ceplok",
-        "variant": _variant_name(p),
+        "variant": variant_name(p),
         "palette": pal.name,
         "pitch": f"{P:.3f}",
         "lattice": f"{p.blooms} blooms across, {rows} rows",
         "stretch": f"{sy:.4f}",
     }
-    return Pattern(
-        width, height, col["background"], tuple(_layers(polys, veins, col)), repeat, meta
-    )
+    layers = stack_layers(_LAYERS, polys, col, veins, fast=("isen",))
+    return Pattern(width, height, col["background"], tuple(layers), repeat, meta)
 
 
 def ceplok_cloth(
@@ -763,87 +740,56 @@ def ceplok_cloth(
     >>> c.size, c.metadata["motif"]
     ((200, 480), 'ceplok-cloth')
     """
-    width, height = _tile_size(size)
-    top = params_at(0.0)
-    if not isinstance(top, CeplokParams):
-        raise MotifError(
-            f"params_at(0.0) must return CeplokParams, but got {type(top).__name__} instead."
-        )
-    structure = {k: getattr(top, k) for k in CeplokParams.names_with_role("structural")}
+    rows = ClothRows(params_at, CeplokParams, size)
+    width, height, top = rows.width, rows.height, rows.top
     pal_fixed = None if palette is None else make_palette(palette)
-    wobble_seed, crackle_seed, isen_seed = _rng_seeds(rng)
+    wobble_seed, crackle_seed, isen_seed = rng_seeds(rng)
     P = width / top.blooms
-    noise = _noise(width, height, max(0.6 * P, 8.0), wobble_seed, "block")
+    noise = noise_field(width, height, max(0.6 * P, 8.0), wobble_seed, "block")
     # row j of blooms lies at y = j·P and owns the band from half a cell above it to half
     # a cell below (the corner marks between two rows go to the lower one)
     n_rows = math.ceil(height / P) + 1
-    rows: dict[CeplokParams, list[int]] = {}
-    for j in range(n_rows):
-        y = min(1.0, j * P / height)
-        pj = params_at(y)
-        if not isinstance(pj, CeplokParams):
-            raise MotifError(
-                f"params_at({y:.4f}) must return CeplokParams, but got {type(pj).__name__}."
-            )
-        rows.setdefault(dataclasses.replace(pj, **structure), []).append(j)
-    acc = ClothRows(_LAYERS)
-    for pj, js in rows.items():
-        pal = pal_fixed or make_palette(pj.palette)
-        col = _colours(pj, pal)
-        for j0, j1 in _runs(js):
-            y0, y1 = (j0 - 0.5) * P, (j1 + 0.5) * P
-            built, ys = _build(
-                pj,
-                P,
-                1.0,
-                (0.0, max(y0, 0.0), float(width), min(y1, float(height))),
-                noise=noise,
-                isen_seed=isen_seed,
-            )
-            eps = 1e-6 * P
-            first, last = j0 == 0, j1 == n_rows - 1
-            for name, polys in built.items():
-                keep = ((ys[name] >= y0 - eps) | first) & ((ys[name] < y1 - eps) | last)
-                acc.add(name, col[name], pal.name, polys[keep])
-            acc.crackle.append((y0, y1, pj.crackle))
-            acc.ground(y0, y1, col["background"], pal.name)
+    eps = 1e-6 * P
+
+    def build(pj: CeplokParams, y0: float, y1: float):
+        box = (0.0, max(y0, 0.0), float(width), min(y1, float(height)))
+        return _build(pj, P, 1.0, box, noise=noise, isen_seed=isen_seed)
+
+    def keep(ys: np.ndarray, y0: float, y1: float, j0: int, j1: int) -> np.ndarray:
+        first, last = j0 == 0, j1 == n_rows - 1
+        return ((ys >= y0 - eps) | first) & ((ys < y1 - eps) | last)
+
+    acc = ClothLayers(_LAYERS)
+    acc.draw(
+        rows.group((j, j * P) for j in range(n_rows)),
+        span=lambda j0, j1: ((j0 - 0.5) * P, (j1 + 0.5) * P),
+        build=build,
+        colours=_colours,
+        palette=pal_fixed,
+        keep=keep,
+    )
     col0 = _colours(top, pal_fixed or make_palette(top.palette))
     veins = thinned_crackle(
         width,
         height,
-        acc.crackle,
-        density=lambda a: _crackle_density(a, P),
+        *acc.crackle_amounts(),
+        density=lambda a: crackle_density(a, P),
         seed=crackle_seed,
         vein_width=max(0.6, 0.008 * P),
     )
     clip = col0["crackle-clip"]
-    crackle_layer = Layer(
-        "crackle", col0["crackle"], veins, opacity=0.85, clip_to=clip, fast_antialias=True
-    )
     layers = acc.layers(
         width,
         height,
         col0["background"],
-        _clip,
-        crackle_layer=crackle_layer,
+        crackle_layer=crackle_layer(col0["crackle"], veins, clip),
         crackle_after=clip,
         fast=("isen",),
     )
     meta = {
         "motif": "ceplok-cloth",
-        "palette": ", ".join(sorted({k[2] for k in acc.polys})),
+        "palette": acc.palettes(),
         "pitch": f"{P:.3f}",
         "lattice": f"{top.blooms} blooms across",
     }
     return Pattern(width, height, col0["background"], tuple(layers), "block", meta)
-
-
-def _runs(ks: list[int]) -> list[tuple[int, int]]:
-    """Consecutive runs of sorted integers as (first, last)."""
-    out: list[tuple[int, int]] = []
-    for k in sorted(ks):
-        if out and k == out[-1][1] + 1:
-            out[-1] = (out[-1][0], k)
-        else:
-            out.append((k, k))
-    return out

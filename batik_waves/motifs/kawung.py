@@ -25,7 +25,6 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -38,12 +37,27 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import MotifError
+from ._common import (
+    ClothLayers,
+    ClothRows,
+    check_params,
+    clip_to_box,
+    crackle_density,
+    crackle_layer,
+    noise_field,
+    rng_seeds,
+    stack_layers,
+    thinned_crackle,
+    tile_palette,
+    tile_size,
+    variant_name,
+)
 from ._params import MotifParams, param
 from .isen import FILLERS, MIN_MARK_PX, circle_coords, disc_vertices, fill, replicate
 from .palette import PALETTES, Palette
 from .palette import palette as make_palette
-from .pattern import Layer, Pattern, disjoint_polygons, lattice_vectors
-from .texture import PeriodicNoise, _hash01, crackle
+from .pattern import Pattern, lattice_vectors
+from .texture import PeriodicNoise, crackle
 
 __all__ = ["KawungParams", "kawung", "kawung_cloth", "kawung_lattice"]
 
@@ -648,15 +662,6 @@ def _outline_rings(centre: np.ndarray, hw: float, width_var: np.ndarray | None) 
     return rings
 
 
-def _variant_of(xy: np.ndarray, width: float, height: float, repeat: str, k: int, seed: int):
-    """A periodic choice among k per site: the same on every copy of the site."""
-    a1, a2 = lattice_vectors(width, height, repeat)
-    inv = np.linalg.inv(np.array([[a1[0], a2[0]], [a1[1], a2[1]]], dtype=float))
-    uv = xy @ inv.T
-    q = np.mod(np.round(uv * 4096), 4096).astype(np.int64)
-    return (_hash01(np.full(len(q), seed), q[:, 0], q[:, 1]) * k).astype(int)
-
-
 def _build(
     p: KawungParams,
     lat: _Lattice,
@@ -749,40 +754,6 @@ def _ring_noise(noise: PeriodicNoise, rings: np.ndarray, every: int = 4) -> np.n
     return fine.reshape(n, N, -1)
 
 
-def _valid_cut(cut: np.ndarray) -> np.ndarray:
-    """clip_by_rect is fast but not always valid: a ring that touches the edge can
-    come out self-intersecting there. Mend those few (only cut parts are checked)."""
-    bad = ~shapely.is_valid(cut)
-    if bad.any():
-        cut = cut.copy()
-        cut[bad] = shapely.make_valid(cut[bad], method="structure", keep_collapsed=False)
-    return cut
-
-
-def _clip(polys: np.ndarray, box: tuple[float, float, float, float]) -> BaseGeometry:
-    """Polygons clipped to *box* as one valid MultiPolygon.
-
-    Parts that overlap are merged (:func:`disjoint_polygons`), since they would punch
-    holes under even-odd fill. It happens at the edges of the parameter space: thick
-    outlines round short petals reach their neighbours' rings, geger's small kawung
-    (moved by the hand as a whole) touches the wobbled outline of a big petal, and a
-    strong hand moves close marks (a cecek beside a sawut stroke) into each other.
-    """
-    if len(polys) == 0:
-        return MultiPolygon()
-    x0, y0, x1, y1 = box
-    b = shapely.bounds(polys)
-    inside = (b[:, 0] >= x0) & (b[:, 1] >= y0) & (b[:, 2] <= x1) & (b[:, 3] <= y1)
-    outside = (b[:, 2] <= x0) | (b[:, 0] >= x1) | (b[:, 3] <= y0) | (b[:, 1] >= y1)
-    cross = ~inside & ~outside
-    cut = _valid_cut(shapely.clip_by_rect(polys[cross], x0, y0, x1, y1))
-    parts = shapely.get_parts(np.concatenate([polys[inside], cut]))
-    parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 1e-9)]
-    if len(parts) == 0:
-        return MultiPolygon()
-    return disjoint_polygons(parts)
-
-
 def _colours(p: KawungParams, pal: Palette) -> dict[str, Any]:
     """Layer colours by polarity (see the module docstring of palette)."""
     if p.polarity == "light":
@@ -815,65 +786,12 @@ def _colours(p: KawungParams, pal: Palette) -> dict[str, Any]:
     }
 
 
-def _rng_seeds(rng) -> tuple[int, int, int]:
-    """Independent seeds for wobble, crackle and fillers from an int, Generator or None."""
-    if isinstance(rng, np.random.Generator):
-        gen = rng
-    elif rng is None or (isinstance(rng, int | np.integer) and not isinstance(rng, bool)):
-        gen = np.random.default_rng(0 if rng is None else int(rng))
-    else:
-        raise MotifError(
-            f"Invalid value for the 'rng' parameter: expected a numpy Generator or an int "
-            f"seed, but got {rng!r} instead."
-        )
-    s = gen.integers(0, 2**31 - 1, size=3)
-    return int(s[0]), int(s[1]), int(s[2])
-
-
-def _tile_size(tile) -> tuple[int, int]:
-    try:
-        w, h = tile
-    except (TypeError, ValueError):
-        raise MotifError(
-            f"Invalid value for the 'tile' parameter: expected (width, height) in whole "
-            f"pixels, but got {tile!r} instead."
-        ) from None
-    for name, v in (("width", w), ("height", h)):
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 8:
-            raise MotifError(
-                f"Invalid value for the 'tile' parameter: the {name} must be a whole number of "
-                f"pixels >= 8, but got {v!r} instead."
-            )
-    return int(w), int(h)
-
-
-def _layers(
-    polys: dict[str, BaseGeometry],
-    veins: BaseGeometry,
-    p: KawungParams,
-    col: dict[str, Any],
-    suffix: str = "",
-) -> list[Layer]:
-    crackle_layer = Layer(
-        "crackle" + suffix,
-        col["crackle"],
-        veins,
-        opacity=0.85,
-        clip_to=col["crackle-clip"] and col["crackle-clip"] + suffix,
-        fast_antialias=True,
-    )
+def _layers(polys: dict[str, BaseGeometry], veins: BaseGeometry, p: KawungParams, col):
     # layers whose antialiasing cannot be seen (see Layer): the cecek, a few px across,
     # and the petals when an opaque outline is drawn over their edges
     hidden = p.outline > 0 and col["outline"] is not None and len(col["outline"]) == 7
-    out = []
-    if col["crackle-clip"] is None:
-        out.append(crackle_layer)
-    out.append(Layer("petals" + suffix, col["petals"], polys["petals"], fast_antialias=hidden))
-    if col["crackle-clip"] is not None:
-        out.append(crackle_layer)
-    for name in _LAYERS[1:]:
-        out.append(Layer(name + suffix, col[name], polys[name], fast_antialias=name == "isen"))
-    return out
+    fast = ("isen", "petals") if hidden else ("isen",)
+    return stack_layers(_LAYERS, polys, col, veins, fast=fast)
 
 
 def kawung(
@@ -922,34 +840,27 @@ def kawung(
     >>> kawung(tile=(300, 300), palette="indigo", transparent=True).background is None
     True
     """
-    p = KawungParams() if params is None else params
-    if not isinstance(p, KawungParams):
-        raise MotifError(
-            f"Invalid value for the 'params' parameter: expected KawungParams, but got "
-            f"{type(p).__name__} instead."
-        )
-    width, height = _tile_size(tile)
+    p = check_params(KawungParams, params)
+    width, height = tile_size(tile)
     lattice_vectors(width, height, repeat)  # validates repeat
-    pal = make_palette(p.palette if palette is None else palette)
-    if transparent:
-        pal = pal.transparent()
-    wobble_seed, crackle_seed, isen_seed = _rng_seeds(rng)
+    pal = tile_palette(p.palette, palette, transparent)
+    wobble_seed, crackle_seed, isen_seed = rng_seeds(rng)
     lat = _make_lattice(p, width, height, repeat)
     P = lat.pitch
     noise = None
     if p.wobble > 0:
-        noise = _noise(width, height, max(0.6 * P, 8.0), wobble_seed, repeat)
+        noise = noise_field(width, height, max(0.6 * P, 8.0), wobble_seed, repeat)
     box = (0.0, 0.0, float(width), float(height))
     polys = {
-        k: _clip(v, box) for k, v in _build(p, lat, box, noise=noise, isen_seed=isen_seed).items()
+        k: clip_to_box(v, box)
+        for k, v in _build(p, lat, box, noise=noise, isen_seed=isen_seed).items()
     }
     veins = MultiPolygon()
     if p.crackle > 0:
-        density = _crackle_density(p.crackle, P)
         veins = crackle(
             width,
             height,
-            density=density,
+            density=crackle_density(p.crackle, P),
             rng=crackle_seed,
             repeat=repeat,
             vein_width=max(0.6, 0.008 * P),
@@ -958,30 +869,13 @@ def kawung(
     layers = _layers(polys, veins, p, col)
     meta = {
         "motif": "kawung",
-        "variant": _variant_name(p),
+        "variant": variant_name(p),
         "palette": pal.name,
         "pitch": f"{P:.3f}",
         "lattice": f"{lat.counts[0]} flowers across, {lat.counts[1]} rows, {p.rotation}°",
         "stretch": f"{lat.sy:.4f}",
     }
     return Pattern(width, height, col["background"], tuple(layers), repeat, meta)
-
-
-def _crackle_density(amount: float, pitch: float) -> float:
-    """Crack cells per 100×100 px: about 12 per P² at full, never finer than ~20 px."""
-    return amount * 12.0 * 1e4 / max(pitch, 80.0) ** 2
-
-
-@functools.lru_cache(maxsize=8)
-def _noise(width, height, cell, seed, repeat) -> PeriodicNoise:
-    return PeriodicNoise(width, height, cell=cell, rng=seed, repeat=repeat, channels=3)
-
-
-def _variant_name(p: KawungParams) -> str:
-    for name in KawungParams.variants():
-        if p == KawungParams.variant(name):
-            return name
-    return "default" if p == KawungParams() else "custom"
 
 
 def kawung_cloth(
@@ -1021,131 +915,62 @@ def kawung_cloth(
     >>> c.size, c.metadata["motif"]
     ((200, 480), 'kawung-cloth')
     """
-    width, height = _tile_size(size)
-    top = params_at(0.0)
-    if not isinstance(top, KawungParams):
-        raise MotifError(
-            f"params_at(0.0) must return KawungParams, but got {type(top).__name__} instead."
-        )
+    rows = ClothRows(params_at, KawungParams, size, fixed=("flowers", "rotation"))
+    width, height, top = rows.width, rows.height, rows.top
     pal_fixed = None if palette is None else make_palette(palette)
-    wobble_seed, crackle_seed, isen_seed = _rng_seeds(rng)
+    wobble_seed, crackle_seed, isen_seed = rng_seeds(rng)
     # the lattice: flowers across the width, rows as many as fit (no closing needed)
     step = width / (2 * top.flowers) if top.rotation == 45 else width / top.flowers
     P = step * math.sqrt(2) if top.rotation == 45 else step
     a = math.radians(top.rotation)
     F = P * np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
     lat = _Lattice(P, top.rotation, 1.0, F, np.zeros(2), (top.flowers, 0))
-    noise = _noise(width, height, max(0.6 * P, 8.0), wobble_seed, "block")
+    noise = noise_field(width, height, max(0.6 * P, 8.0), wobble_seed, "block")
     # one band per half row: every site in the band shares the params at its height
-    # (site centres lie on multiples of half a step: band k is centred on k·band)
+    # (site centres lie on multiples of half a step: band k is centred on k·band);
+    # polarity may change along the cloth, the lattice may not
     band = step / 2
-    n_bands = math.ceil(height / band) + 2
-    groups: dict[KawungParams, list[int]] = {}
-    for k in range(-1, n_bands):
-        y = min(1.0, max(0.0, k * band / height))
-        pk = params_at(y)
-        if not isinstance(pk, KawungParams):
-            raise MotifError(
-                f"params_at({y:.4f}) must return KawungParams, but got {type(pk).__name__}."
-            )
-        pk = dataclasses.replace(pk, flowers=top.flowers, rotation=top.rotation)
-        groups.setdefault(pk, []).append(k)
-    by_layer: dict[tuple[str, str | None, str | None], list[np.ndarray]] = {}
-    crackle_at: list[tuple[float, float, float]] = []
-    grounds: list[tuple[float, float, str | None, str]] = []
-    for pk, bands in groups.items():
-        pal = pal_fixed or make_palette(pk.palette)
-        col = _colours(pk, pal)
-        for lo_k, hi_k in _runs(bands):
-            y0, y1 = (lo_k - 0.5) * band, (hi_k + 0.5) * band
-            site_y: dict[str, np.ndarray] = {}
-            built = _build(
-                pk,
-                lat,
-                (0.0, max(y0, 0.0), float(width), min(y1, float(height))),
-                noise=noise,
-                isen_seed=isen_seed,
-                site_y=site_y,
-            )
-            for name, polys in built.items():
-                if len(polys) == 0:
-                    continue
-                cy = site_y[name]
-                keep = (cy >= y0) & (cy < y1)
-                key = (name, col[name], pal.name)
-                by_layer.setdefault(key, []).append(polys[keep])
-            crackle_at.append((y0, y1, pk.crackle))
-            grounds.append((y0, y1, col["background"], pal.name))
-    pal0 = pal_fixed or make_palette(top.palette)
-    col0 = _colours(top, pal0)
-    box = (0.0, 0.0, float(width), float(height))
-    # crackle: one network at the densest setting, thinned where the cloth asks for less
-    veins = MultiPolygon()
-    dmax = max(c for _, _, c in crackle_at)
-    if dmax > 0:
-        net = crackle(
-            width,
-            height,
-            density=_crackle_density(dmax, P),
-            rng=crackle_seed,
-            vein_width=max(0.6, 0.008 * P),
-        )
-        parts = shapely.get_parts(net)
-        cy = shapely.get_coordinates(shapely.centroid(parts))[:, 1]
-        local = np.zeros(len(parts))
-        for y0, y1, c in crackle_at:
-            local[(cy >= y0) & (cy < y1)] = c
-        u = _hash01(np.full(len(parts), crackle_seed), np.arange(len(parts)))
-        kept = parts[u < local / dmax]
-        veins = shapely.multipolygons(kept) if len(kept) else MultiPolygon()
-    layers: list[Layer] = []
-    # where the colourway (or polarity) changes the cloth colour, lay that ground first
-    for colour in sorted({g[2] for g in grounds if g[2] not in (None, col0["background"])}):
-        spans = [g for g in grounds if g[2] == colour]
-        rects = [shapely.box(0, max(y0, 0.0), width, min(y1, height)) for y0, y1, _, _ in spans]
-        area = shapely.union_all([r for r in rects if r.area > 0])
-        name = sorted({g[3] for g in spans})[0]
-        layers.append(Layer(f"ground@{name}/{colour}", colour, area))
-    polarity = {pk.polarity for pk in groups}
-    clip_name = "petals" if col0["crackle-clip"] is not None else None
-    if "dark" in polarity and "light" in polarity:
-        clip_name = None  # mixed polarity: veins stay under the petals everywhere
-    palettes_used = sorted({k[2] for k in by_layer})
-    order = ["petals", *_LAYERS[1:]]
-    names_seen: set[str] = set()
-    crackle_layer = Layer(
-        "crackle", col0["crackle"], veins, opacity=0.85, clip_to=clip_name, fast_antialias=True
+    groups = rows.group((k, k * band) for k in range(-1, math.ceil(height / band) + 2))
+
+    def build(pk: KawungParams, y0: float, y1: float):
+        site_y: dict[str, np.ndarray] = {}
+        box = (0.0, max(y0, 0.0), float(width), min(y1, float(height)))
+        built = _build(pk, lat, box, noise=noise, isen_seed=isen_seed, site_y=site_y)
+        return built, site_y
+
+    acc = ClothLayers(_LAYERS)
+    acc.draw(
+        groups,
+        span=lambda k0, k1: ((k0 - 0.5) * band, (k1 + 0.5) * band),
+        build=build,
+        colours=_colours,
+        palette=pal_fixed,
     )
-    if clip_name is None:
-        layers.append(crackle_layer)
-    for name in order:
-        for key in sorted(k for k in by_layer if k[0] == name):
-            _, colour, pal_name = key
-            lname = name if name not in names_seen else f"{name}@{pal_name}"
-            if lname in names_seen:
-                lname = f"{name}@{pal_name}/{colour}"
-            names_seen.add(lname)
-            geom = _clip(np.concatenate(by_layer[key]), box)
-            # the cecek draw fast; petals stay exact (outlines vary along the cloth)
-            layers.append(Layer(lname, colour, geom, fast_antialias=name == "isen"))
-        if name == "petals" and clip_name is not None:
-            layers.append(crackle_layer)
+    col0 = _colours(top, pal_fixed or make_palette(top.palette))
+    # crackle: one network at the densest setting, thinned where the cloth asks for less
+    veins = thinned_crackle(
+        width,
+        height,
+        *acc.crackle_amounts(),
+        density=lambda c: crackle_density(c, P),
+        seed=crackle_seed,
+        vein_width=max(0.6, 0.008 * P),
+    )
+    clip = "petals" if col0["crackle-clip"] is not None else None
+    if len({pk.polarity for pk in groups}) > 1:
+        clip = None  # mixed polarity: veins stay under the petals everywhere
+    layers = acc.layers(
+        width,
+        height,
+        col0["background"],
+        crackle_layer=crackle_layer(col0["crackle"], veins, clip),
+        crackle_after=clip,
+        fast=("isen",),
+    )
     meta = {
         "motif": "kawung-cloth",
-        "palette": ", ".join(palettes_used),
+        "palette": acc.palettes(),
         "pitch": f"{P:.3f}",
         "lattice": f"{top.flowers} flowers across, {top.rotation}°",
     }
-    background = col0["background"]
-    return Pattern(width, height, background, tuple(layers), "block", meta)
-
-
-def _runs(ks: list[int]) -> list[tuple[int, int]]:
-    """Consecutive runs of sorted integers as (first, last)."""
-    out: list[tuple[int, int]] = []
-    for k in sorted(ks):
-        if out and k == out[-1][1] + 1:
-            out[-1] = (out[-1][0], k)
-        else:
-            out.append((k, k))
-    return out
+    return Pattern(width, height, col0["background"], tuple(layers), "block", meta)

@@ -41,7 +41,6 @@ True
 from __future__ import annotations
 
 import colorsys
-import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -53,14 +52,25 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from ..errors import MotifError
+from ._common import (
+    ClothRows,
+    check_params,
+    clip_to_box,
+    crackle_density,
+    crackle_layer,
+    noise_field,
+    rng_seeds,
+    thinned_crackle,
+    tile_palette,
+    tile_size,
+    variant_name,
+)
 from ._params import MotifParams, param
 from .isen import FILLERS, MIN_MARK_PX, fill
-from .kawung import _clip, _rng_seeds, _tile_size
 from .palette import PALETTES, Palette, mix
 from .palette import palette as make_palette
 from .pattern import Layer, Pattern, lattice_vectors
-from .texture import PeriodicNoise, _hash01, crackle
+from .texture import crackle
 
 __all__ = ["MegaMendungParams", "mega_mendung", "mega_mendung_cloth", "mega_mendung_rows"]
 
@@ -528,11 +538,6 @@ def _sites(lay: _Layout, box: tuple[float, float, float, float], reach: float) -
     return np.concatenate(out) if out else np.zeros((0, 2))
 
 
-@functools.lru_cache(maxsize=16)
-def _noise(width, height, cell, seed, repeat) -> PeriodicNoise:
-    return PeriodicNoise(width, height, cell=cell, rng=seed, repeat=repeat, channels=2)
-
-
 def _copies(geom: BaseGeometry, sites: np.ndarray, displace=None) -> np.ndarray:
     """Copies of the polygons of *geom* moved to every site (a translation only, so
     cheaper than :func:`~.isen.replicate`'s general affine map), then displaced."""
@@ -571,19 +576,9 @@ def _ground_cell(
     return fill(kind, region, scale=scale, rng=seed)
 
 
-def _check_params(params) -> MegaMendungParams:
-    p = MegaMendungParams() if params is None else params
-    if not isinstance(p, MegaMendungParams):
-        raise MotifError(
-            f"Invalid value for the 'params' parameter: expected MegaMendungParams, but got "
-            f"{type(p).__name__} instead."
-        )
-    return p
-
-
 def _crackle_density(amount: float, cloud_h: float) -> float:
     """Crack cells per 100×100 px: about 8 per H² at full, never finer than ~20 px."""
-    return amount * 8.0 * 1e4 / max(cloud_h, 60.0) ** 2
+    return crackle_density(amount, cloud_h, per=8.0, floor=60.0)
 
 
 def _layers(
@@ -594,12 +589,9 @@ def _layers(
 ) -> list[Layer]:
     """Layers bottom to top; *names* are (layer name, colour) of the bands in order."""
     out = []
-    crackle_layer = Layer(
-        "crackle", col["crackle"], veins, opacity=0.8, clip_to=col["crackle-clip"],
-        fast_antialias=True,
-    )  # fmt: skip
+    veins_layer = crackle_layer(col["crackle"], veins, col["crackle-clip"], opacity=0.8)
     if col["crackle-clip"] is None:
-        out.append(crackle_layer)
+        out.append(veins_layer)
     if "isen-ground" in polys:
         out.append(
             Layer("isen-ground", col["isen-ground"], polys["isen-ground"], fast_antialias=True)
@@ -608,7 +600,7 @@ def _layers(
     for name, colour in names:
         out.append(Layer(name, colour, polys[name]))
     if col["crackle-clip"] is not None:
-        out.append(crackle_layer)
+        out.append(veins_layer)
     if "isen-core" in polys:
         out.append(Layer("isen-core", col["isen-core"], polys["isen-core"], fast_antialias=True))
     return out
@@ -655,13 +647,11 @@ def mega_mendung(
     >>> p.metadata["motif"], p.metadata["variant"], p.layers[-1].name
     ('mega-mendung', 'wadasan', 'core')
     """
-    p = _check_params(params)
-    width, height = _tile_size(tile)
+    p = check_params(MegaMendungParams, params)
+    width, height = tile_size(tile)
     lattice_vectors(width, height, repeat)
-    pal = make_palette(p.palette if palette is None else palette)
-    if transparent:
-        pal = pal.transparent()
-    wobble_seed, crackle_seed, isen_seed = _rng_seeds(rng)
+    pal = tile_palette(p.palette, palette, transparent)
+    wobble_seed, crackle_seed, isen_seed = rng_seeds(rng)
     lay = _layout(p, width, height, repeat)
     cloud = _cloud(_shape_key(p), lay.cloud_w)
     H = cloud.height
@@ -674,16 +664,16 @@ def mega_mendung(
     sites = _sites(lay, box, reach)
     displace = None
     if p.wobble > 0:
-        noise = _noise(width, height, max(0.5 * H, 12.0), wobble_seed, repeat)
+        noise = noise_field(width, height, max(0.5 * H, 12.0), wobble_seed, repeat, 2)
         amount = 0.015 * p.wobble * H
 
         def displace(xy):
             return amount * noise(xy)
 
     polys: dict[str, BaseGeometry] = {}
-    polys["wax-line"] = _clip(_copies(rings[0], sites, displace), box)
+    polys["wax-line"] = clip_to_box(_copies(rings[0], sites, displace), box)
     for (name, _), ring in zip(names, rings[1:], strict=True):
-        polys[name] = _clip(_copies(ring, sites, displace), box)
+        polys[name] = clip_to_box(_copies(ring, sites, displace), box)
     if p.isen != "none":
         scale = max(p.isen_scale * H, MIN_MARK_PX)
         if p.isen_where == "core":
@@ -693,7 +683,7 @@ def mega_mendung(
                 if not region.is_empty
                 else MultiPolygon()
             )
-            polys["isen-core"] = _clip(_copies(marks, sites, displace), box)
+            polys["isen-core"] = clip_to_box(_copies(marks, sites, displace), box)
         else:
             cell = shapely.Polygon([(0, 0), tuple(lay.a), tuple(lay.a + lay.b), tuple(lay.b)])
             offs = [i * lay.a + j * lay.b for i in range(-3, 4) for j in range(-6, 7)]
@@ -703,7 +693,7 @@ def mega_mendung(
                 if abs(v[0]) < 3 * reach and abs(v[1]) < 3 * reach
             ]
             marks = _ground_cell(cell, covers, scale, p.isen, isen_seed)
-            polys["isen-ground"] = _clip(_copies(marks, sites, displace), box)
+            polys["isen-ground"] = clip_to_box(_copies(marks, sites, displace), box)
     veins = MultiPolygon()
     if p.crackle > 0:
         veins = crackle(
@@ -713,7 +703,7 @@ def mega_mendung(
     layers = _layers(polys, veins, col, list(zip([n for n, _ in names], col["bands"], strict=True)))
     meta = {
         "motif": "mega-mendung",
-        "variant": _variant_name(p),
+        "variant": variant_name(p),
         "palette": pal.name,
         "lattice": f"{p.clouds} clouds across, {lay.rows} rows, staggered by half",
         "cloud": f"{lay.cloud_w:.1f}×{H:.1f} px",
@@ -723,13 +713,6 @@ def mega_mendung(
 
 def _band_names(n: int) -> list[tuple[str, int]]:
     return [(f"band-{k}" if k < n - 1 else "core", k) for k in range(n)]
-
-
-def _variant_name(p: MegaMendungParams) -> str:
-    for name in MegaMendungParams.variants():
-        if p == MegaMendungParams.variant(name):
-            return name
-    return "default" if p == MegaMendungParams() else "custom"
 
 
 # ------------------------------------------------------------------------- cloth
@@ -772,31 +755,20 @@ def mega_mendung_cloth(
     >>> c.size, c.metadata["motif"]
     ((240, 600), 'mega-mendung-cloth')
     """
-    width, height = _tile_size(size)
-    top = params_at(0.0)
-    if not isinstance(top, MegaMendungParams):
-        raise MotifError(
-            f"params_at(0.0) must return MegaMendungParams, but got {type(top).__name__} instead."
-        )
+    rows = ClothRows(params_at, MegaMendungParams, size)
+    width, height, top = rows.width, rows.height, rows.top
     pal = make_palette(top.palette if palette is None else palette)
-    wobble_seed, crackle_seed, isen_seed = _rng_seeds(rng)
+    wobble_seed, crackle_seed, isen_seed = rng_seeds(rng)
     pitch = width / top.clouds
     cloud_w = top.span * pitch
     h0 = top.aspect * cloud_w
     row_h = max(_row_pitch(top, pitch), 4.0)
     n_rows = math.ceil(height / row_h) + 3
     reach = 0.75 * cloud_w * 1.3 + 2
-    row_params: list[MegaMendungParams] = []
-    for j in range(-1, n_rows):
-        y = min(1.0, max(0.0, j * row_h / height))
-        pj = params_at(y)
-        if not isinstance(pj, MegaMendungParams):
-            raise MotifError(
-                f"params_at({y:.4f}) must return MegaMendungParams, but got {type(pj).__name__}."
-            )
-        row_params.append(dataclasses.replace(pj, clouds=top.clouds, ground=top.ground))
+    # row j (from -1, above the cloth) at y = j·row_h; row_params[j + 1] are its params
+    row_params = [rows.at(j * row_h) for j in range(-1, n_rows)]
     box = (0.0, 0.0, float(width), float(height))
-    noise = _noise(width, height, max(0.5 * h0, 12.0), wobble_seed, "block")
+    noise = noise_field(width, height, max(0.5 * h0, 12.0), wobble_seed, "block", 2)
     by_layer: dict[tuple[int, str, str], list[np.ndarray]] = {}
     isen_parts: dict[str, list[np.ndarray]] = {}
     col0 = _colours(row_params[1], pal)
@@ -838,38 +810,36 @@ def mega_mendung_cloth(
             if not region.is_empty:
                 marks = fill(pj.isen, region, scale=scale, rng=isen_seed)
                 isen_parts.setdefault("isen-core", []).append(_copies(marks, sites, disp))
-    layers: list[Layer] = []
-    dmax = max(pj.crackle for pj in row_params)
-    veins = MultiPolygon()
-    if dmax > 0:
-        net = crackle(
-            width, height, density=_crackle_density(dmax, h0), rng=crackle_seed,
-            vein_width=max(0.6, 0.006 * h0),
-        )  # fmt: skip
-        parts = shapely.get_parts(net)
-        cy = shapely.get_coordinates(shapely.centroid(parts))[:, 1]
-        rows = np.clip(np.round(cy / row_h).astype(int) + 1, 0, len(row_params) - 1)
-        local = np.array([row_params[r].crackle for r in rows])
-        u = _hash01(np.full(len(parts), crackle_seed), np.arange(len(parts)))
-        kept = parts[u < local / dmax]
-        veins = shapely.multipolygons(kept) if len(kept) else MultiPolygon()
-    crackle_layer = Layer(
-        "crackle", col0["crackle"], veins, opacity=0.8,
-        clip_to=None if col0["crackle-clip"] is None else "core", fast_antialias=True,
-    )  # fmt: skip
-    if col0["crackle-clip"] is None:
-        layers.append(crackle_layer)
+
+    def amount_at(cy: np.ndarray) -> np.ndarray:
+        at = np.clip(np.round(cy / row_h).astype(int) + 1, 0, len(row_params) - 1)
+        return np.array([row_params[r].crackle for r in at])
+
+    veins = thinned_crackle(
+        width,
+        height,
+        amount_at,
+        max(pj.crackle for pj in row_params),
+        density=lambda a: _crackle_density(a, h0),
+        seed=crackle_seed,
+        vein_width=max(0.6, 0.006 * h0),
+    )
+    clip = None if col0["crackle-clip"] is None else "core"
+    veins_layer = crackle_layer(col0["crackle"], veins, clip, opacity=0.8)
+    layers: list[Layer] = [] if clip else [veins_layer]
     seen: set[str] = set()
     for key in sorted(by_layer):
         _, base, colour = key
         name = base if base not in seen else f"{base}@{colour}"
         seen.add(base)
-        layers.append(Layer(name, colour, _clip(np.concatenate(by_layer[key]), box)))
-        if name == "core" and col0["crackle-clip"] is not None:
-            layers.append(crackle_layer)
+        layers.append(Layer(name, colour, clip_to_box(np.concatenate(by_layer[key]), box)))
+        if name == "core" and clip is not None:
+            layers.append(veins_layer)
     for name, arrs in isen_parts.items():
         layers.append(
-            Layer(name, col0["isen-core"], _clip(np.concatenate(arrs), box), fast_antialias=True)
+            Layer(
+                name, col0["isen-core"], clip_to_box(np.concatenate(arrs), box), fast_antialias=True
+            )
         )
     meta = {
         "motif": "mega-mendung-cloth",

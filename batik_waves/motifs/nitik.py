@@ -28,7 +28,6 @@ inside their cells under the maker's hand, so nothing ever overlaps.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -39,13 +38,27 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
-from ..errors import MotifError
+from ._common import (
+    ClothLayers,
+    ClothRows,
+    check_params,
+    clip_to_box,
+    crackle_density,
+    crackle_layer,
+    noise_field,
+    rng_seeds,
+    stack_layers,
+    thinned_crackle,
+    tile_palette,
+    tile_size,
+    variant_name,
+    variant_of,
+)
 from ._params import MotifParams, param
-from ._square import ClothRows, square_lattice, square_sites, thinned_crackle
-from .kawung import _clip, _noise, _rng_seeds, _tile_size, _variant_of
+from ._square import square_lattice, square_sites
 from .palette import PALETTES, Palette, mix
 from .palette import palette as make_palette
-from .pattern import Layer, Pattern, lattice_vectors
+from .pattern import Pattern, lattice_vectors
 from .texture import PeriodicNoise, crackle
 
 __all__ = ["NitikParams", "nitik", "nitik_cloth", "nitik_design", "nitik_lattice"]
@@ -453,7 +466,7 @@ def _build(
             continue
         cxy = cxy.copy()
         if p.wobble > 0 and noise is not None:
-            u = _variant_of(cxy, size[0], size[1], repeat, 4096, seed) / 4096.0
+            u = variant_of(cxy, size[0], size[1], repeat, 4096, seed) / 4096.0
             grow = 1.0 + 0.12 * p.wobble * (2 * u - 1)
             # a mark never outgrows its cell (a full-length bar only shrinks)
             hxv, hyv = np.minimum(hxv * grow, 0.485 * g), np.minimum(hyv * grow, 0.485 * gy)
@@ -499,40 +512,6 @@ def _colours(p: NitikParams, pal: Palette) -> dict[str, Any]:
     }
 
 
-def _crackle_density(amount: float, pitch: float) -> float:
-    return amount * 12.0 * 1e4 / max(pitch, 80.0) ** 2
-
-
-def _layers(polys, veins, col) -> list[Layer]:
-    clip = col["crackle-clip"]
-    crackle_layer = Layer(
-        "crackle", col["crackle"], veins, opacity=0.85, clip_to=clip, fast_antialias=True
-    )
-    out = [] if clip else [crackle_layer]
-    for name in _LAYERS:
-        out.append(Layer(name, col[name], polys[name], fast_antialias=True))
-        if name == clip:
-            out.append(crackle_layer)
-    return out
-
-
-def _check(params) -> NitikParams:
-    p = NitikParams() if params is None else params
-    if not isinstance(p, NitikParams):
-        raise MotifError(
-            f"Invalid value for the 'params' parameter: expected NitikParams, but got "
-            f"{type(p).__name__} instead."
-        )
-    return p
-
-
-def _variant_name(p: NitikParams) -> str:
-    for name in NitikParams.variants():
-        if p == NitikParams.variant(name):
-            return name
-    return "default" if p == NitikParams() else "custom"
-
-
 def nitik(
     params: NitikParams | None = None,
     *,
@@ -573,26 +552,26 @@ def nitik(
     >>> p.metadata["motif"], p.metadata["variant"], p.background
     ('nitik', 'jonggrang', '#1B2A4A')
     """
-    p = _check(params)
-    width, height = _tile_size(tile)
+    p = check_params(NitikParams, params)
+    width, height = tile_size(tile)
     lattice_vectors(width, height, repeat)
-    pal = make_palette(p.palette if palette is None else palette)
-    if transparent:
-        pal = pal.transparent()
-    wobble_seed, crackle_seed, mark_seed = _rng_seeds(rng)
+    pal = tile_palette(p.palette, palette, transparent)
+    wobble_seed, crackle_seed, mark_seed = rng_seeds(rng)
     P, rows, sy = nitik_lattice(p.repeats, width, height, repeat)
-    noise = _noise(width, height, max(P / 3, 8.0), wobble_seed, repeat) if p.wobble > 0 else None
+    noise = None
+    if p.wobble > 0:
+        noise = noise_field(width, height, max(P / 3, 8.0), wobble_seed, repeat)
     box = (0.0, 0.0, float(width), float(height))
     built, _ = _build(
         p, P, sy, box, size=(width, height), repeat=repeat, noise=noise, seed=mark_seed
     )
-    polys = {k: _clip(v, box) for k, v in built.items()}
+    polys = {k: clip_to_box(v, box) for k, v in built.items()}
     veins = MultiPolygon()
     if p.crackle > 0:
         veins = crackle(
             width,
             height,
-            density=_crackle_density(p.crackle, P / 3),
+            density=crackle_density(p.crackle, P / 3),
             rng=crackle_seed,
             repeat=repeat,
             vein_width=max(0.5, 0.1 * P / p.grid),
@@ -600,13 +579,13 @@ def nitik(
     col = _colours(p, pal)
     meta = {
         "motif": "nitik",
-        "variant": _variant_name(p),
+        "variant": variant_name(p),
         "palette": pal.name,
         "pitch": f"{P:.3f}",
         "lattice": f"{p.repeats} repeats across, {rows} rows, {p.grid} cells each",
         "stretch": f"{sy:.4f}",
     }
-    layers = _layers(polys, veins, col)
+    layers = stack_layers(_LAYERS, polys, col, veins, fast=_LAYERS)
     return Pattern(width, height, col["background"], tuple(layers), repeat, meta)
 
 
@@ -644,84 +623,50 @@ def nitik_cloth(
     >>> c.size, c.metadata["motif"]
     ((200, 480), 'nitik-cloth')
     """
-    width, height = _tile_size(size)
-    top = params_at(0.0)
-    if not isinstance(top, NitikParams):
-        raise MotifError(
-            f"params_at(0.0) must return NitikParams, but got {type(top).__name__} instead."
-        )
-    structure = {k: getattr(top, k) for k in NitikParams.names_with_role("structural")}
+    rows = ClothRows(params_at, NitikParams, size)
+    width, height, top = rows.width, rows.height, rows.top
     pal_fixed = None if palette is None else make_palette(palette)
-    wobble_seed, crackle_seed, mark_seed = _rng_seeds(rng)
+    wobble_seed, crackle_seed, mark_seed = rng_seeds(rng)
     P = width / top.repeats
-    noise = _noise(width, height, max(P / 3, 8.0), wobble_seed, "block")
+    noise = noise_field(width, height, max(P / 3, 8.0), wobble_seed, "block")
     n_rows = math.ceil(height / P)
-    rows: dict[NitikParams, list[int]] = {}
-    for j in range(n_rows):
-        y = min(1.0, (j + 0.5) * P / height)
-        pj = params_at(y)
-        if not isinstance(pj, NitikParams):
-            raise MotifError(
-                f"params_at({y:.4f}) must return NitikParams, but got {type(pj).__name__}."
-            )
-        rows.setdefault(dataclasses.replace(pj, **structure), []).append(j)
-    acc = ClothRows(_LAYERS)
-    for pj, js in rows.items():
-        pal = pal_fixed or make_palette(pj.palette)
-        col = _colours(pj, pal)
-        for j0, j1 in _runs(js):
-            y0, y1 = j0 * P, (j1 + 1) * P
-            built, ys = _build(
-                pj,
-                P,
-                1.0,
-                (0.0, y0, float(width), y1),
-                size=(width, height),
-                repeat="block",
-                noise=noise,
-                seed=mark_seed,
-            )
-            for name, polys in built.items():
-                keep = (ys[name] >= y0) & (ys[name] < y1)
-                acc.add(name, col[name], pal.name, polys[keep])
-            acc.crackle.append((y0, y1, pj.crackle))
-            acc.ground(y0, y1, col["background"], pal.name)
+
+    def build(pj: NitikParams, y0: float, y1: float):
+        box = (0.0, y0, float(width), y1)
+        size = (width, height)
+        return _build(pj, P, 1.0, box, size=size, repeat="block", noise=noise, seed=mark_seed)
+
+    # row j of repeats runs from j·P to (j + 1)·P and takes the params at its middle
+    acc = ClothLayers(_LAYERS)
+    acc.draw(
+        rows.group((j, (j + 0.5) * P) for j in range(n_rows)),
+        span=lambda j0, j1: (j0 * P, (j1 + 1) * P),
+        build=build,
+        colours=_colours,
+        palette=pal_fixed,
+    )
     col0 = _colours(top, pal_fixed or make_palette(top.palette))
     veins = thinned_crackle(
         width,
         height,
-        acc.crackle,
-        density=lambda a: _crackle_density(a, P / 3),
+        *acc.crackle_amounts(),
+        density=lambda a: crackle_density(a, P / 3),
         seed=crackle_seed,
         vein_width=max(0.5, 0.1 * P / top.grid),
     )
     clip = col0["crackle-clip"]
-    crackle_layer = Layer(
-        "crackle", col0["crackle"], veins, opacity=0.85, clip_to=clip, fast_antialias=True
-    )
     layers = acc.layers(
         width,
         height,
         col0["background"],
-        _clip,
-        crackle_layer=crackle_layer,
+        crackle_layer=crackle_layer(col0["crackle"], veins, clip),
         crackle_after=clip,
         fast=_LAYERS,
     )
     meta = {
         "motif": "nitik-cloth",
-        "palette": ", ".join(sorted({k[2] for k in acc.polys})),
+        "palette": acc.palettes(),
         "pitch": f"{P:.3f}",
         "lattice": f"{top.repeats} repeats across, {top.grid} cells each",
     }
     return Pattern(width, height, col0["background"], tuple(layers), "block", meta)
-
-
-def _runs(ks: list[int]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for k in sorted(ks):
-        if out and k == out[-1][1] + 1:
-            out[-1] = (out[-1][0], k)
-        else:
-            out.append((k, k))
-    return out

@@ -60,12 +60,12 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
 from ..errors import MotifError, warn
+from ._common import ClothRows, check_params, noise_field, tile_palette, tile_size, variant_name
 from ._params import MotifParams, param
 from .isen import FILLERS, MIN_MARK_PX, fill, replicate
 from .palette import PALETTES, Palette, mix
-from .palette import palette as make_palette
 from .pattern import REPEATS, Layer, Pattern, disjoint_polygons, lattice_vectors
-from .texture import PeriodicNoise, crackle, seed_of
+from .texture import crackle, seed_of
 
 __all__ = ["DIRECTIONS", "ParangParams", "parang", "parang_cloth"]
 
@@ -1028,12 +1028,6 @@ def _merge(arrays: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.empty(0, dtype=object)
 
 
-@functools.lru_cache(maxsize=8)
-def _noise(width: float, height: float, cell: float, seed: int, repeat: str) -> PeriodicNoise:
-    """The wobble's noise field, kept while frames reuse the same seed and tile."""
-    return PeriodicNoise(width, height, cell=cell, rng=seed, repeat=repeat)
-
-
 class _Hand:
     """The canting's wobble: one periodic noise field displaces every layer alike.
 
@@ -1047,7 +1041,7 @@ class _Hand:
         self.noise = None
         if amount > 0:
             cell = max(12.0, 12.0 * amount)
-            self.noise = _noise(lay.width, lay.height, cell, seed, repeat)
+            self.noise = noise_field(lay.width, lay.height, cell, seed, repeat, 2)
 
     def lines(self, geoms: np.ndarray) -> np.ndarray:
         if self.noise is None or len(geoms) == 0:
@@ -1137,41 +1131,6 @@ def _isen_cached(
     if region.is_empty:
         return MultiPolygon()
     return _polys(fill(kind, region, scale=scale, rng=seed, angle=-pr.lean))
-
-
-def _check_tile(tile) -> tuple[int, int]:
-    try:
-        w, h = tile
-    except (TypeError, ValueError):
-        raise MotifError(
-            f"Invalid value for the 'tile' parameter: expected (width, height) in px, but got "
-            f"{tile!r} instead."
-        ) from None
-    for name, v in (("width", w), ("height", h)):
-        if isinstance(v, bool) or not isinstance(v, int | np.integer) or not v >= 8:
-            raise MotifError(
-                f"Invalid value for the 'tile' parameter: the {name} must be a whole number of "
-                f"pixels >= 8, but got {v!r} instead."
-            )
-    return int(w), int(h)
-
-
-def _check_params(params) -> ParangParams:
-    if params is None:
-        return ParangParams()
-    if isinstance(params, str):
-        return ParangParams.variant(params)
-    if not isinstance(params, ParangParams):
-        raise MotifError(
-            f"Invalid value for the 'params' parameter: expected ParangParams, a variant name or "
-            f"None, but got {type(params).__name__} instead."
-        )
-    return params
-
-
-def _palette(pr: ParangParams, palette, transparent: bool) -> Palette:
-    pal = make_palette(pr.palette if palette is None else palette)
-    return pal.transparent() if transparent else pal
 
 
 def _layers(
@@ -1345,11 +1304,11 @@ def parang(
     batik_waves.errors.MotifError: Invalid value for the 'repeat' parameter. Allowed values are 'block', 'half-drop', 'half-brick', but got 'mirror' instead.
     """
     variant = params if isinstance(params, str) else None
-    pr = _check_params(params)
-    width, height = _check_tile(tile)
+    pr = check_params(ParangParams, params, names=True)
+    width, height = tile_size(tile)
     if repeat not in REPEATS:
         lattice_vectors(width, height, repeat)  # raises the standard message
-    pal = _palette(pr, palette, transparent)
+    pal = tile_palette(pr.palette, palette, transparent)
     seed = seed_of(rng)
     lay = _layout(pr, width, height, repeat)
     proto = _proto(pr)
@@ -1366,19 +1325,12 @@ def parang(
     layers = _layers(geoms, _roles(pal, pr.polarity), pr, lay.band)
     meta = {
         "motif": "parang",
-        "variant": variant or _variant_name(pr),
+        "variant": variant or variant_name(pr),
         "direction": pr.direction,
         "palette": pal.name,
         "parang:stretch": f"{lay.stretch:.4f}",
     }
     return Pattern(width, height, pal.ground, tuple(layers), repeat, meta)
-
-
-def _variant_name(pr: ParangParams) -> str:
-    for name in ParangParams.variants():
-        if ParangParams.variant(name) == pr:
-            return name
-    return "default" if pr == ParangParams() else "custom"
 
 
 def parang_cloth(
@@ -1419,23 +1371,10 @@ def parang_cloth(
     >>> cloth.size, cloth.layer("blades").geometry.is_valid
     ((200, 500), True)
     """
-    if not callable(params_at):
-        raise MotifError(
-            f"Invalid value for the 'params_at' parameter: expected a function of the position "
-            f"along the cloth returning ParangParams, but got {params_at!r} instead."
-        )
-    width, height = _check_tile(size)
-
-    def at(y: float) -> ParangParams:
-        pr = params_at(float(y))
-        if not isinstance(pr, ParangParams):
-            raise MotifError(
-                f"params_at({y:.3g}) returned {type(pr).__name__}, expected ParangParams"
-            )
-        return pr
-
-    first = at(0.0)
-    pal = _palette(first, palette, transparent)
+    # the bands stay continuous; every blade takes its shape at its own height
+    rows = ClothRows(params_at, ParangParams, size, fixed=("bands", "blades", "strip", "direction"))
+    width, height, first = rows.width, rows.height, rows.top
+    pal = tile_palette(first.palette, palette, transparent)
     seed = seed_of(rng)
     # free layout: no lattice to fit, bands exactly at 45°, aligned blades
     lay = _Layout(
@@ -1447,14 +1386,8 @@ def parang_cloth(
         shift=0.0,
         mirror=first.direction == "yogyakarta",
     )
-    band_keys = ("bands", "blades", "strip", "direction")
     places = _places(lay, _proto(first))
-    centres = lay.to_tile(places)
-    groups: dict[ParangParams, list[int]] = {}
-    for i, (_, y) in enumerate(centres):
-        pr = at(min(1.0, max(0.0, y / height)))
-        pr = dataclasses.replace(pr, **{k: getattr(first, k) for k in band_keys})
-        groups.setdefault(pr, []).append(i)
+    groups = rows.group(enumerate(lay.to_tile(places)[:, 1]))
     items = [(pr, places[idx]) for pr, idx in groups.items()]
     geoms = _build_geoms(items, lay, seed=seed, repeat="block", first=first)
     geoms["crackle"] = crackle(

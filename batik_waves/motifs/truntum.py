@@ -25,7 +25,6 @@ that cross the tile edge are clipped and re-enter from the other side.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -38,13 +37,24 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import MotifError
+from ._common import (
+    ClothRows,
+    check_params,
+    clip_to_box,
+    crackle_density,
+    noise_field,
+    rng_seeds,
+    stack_layers,
+    tile_palette,
+    tile_size,
+    variant_name,
+)
 from ._params import MotifParams, param
 from .isen import MIN_MARK_PX, circle_coords, disc_vertices, fill, replicate, stroke_coords
-from .kawung import _clip, _rng_seeds, _tile_size
 from .palette import PALETTES, Palette, mix
 from .palette import palette as make_palette
-from .pattern import Layer, Pattern, lattice_vectors
-from .texture import PeriodicNoise, crackle
+from .pattern import Pattern, lattice_vectors
+from .texture import crackle
 
 __all__ = ["TruntumParams", "truntum", "truntum_cloth", "truntum_rows"]
 
@@ -377,21 +387,6 @@ def _colours(p: TruntumParams, pal: Palette) -> dict[str, Any]:
     }
 
 
-def _check_params(params) -> TruntumParams:
-    p = TruntumParams() if params is None else params
-    if not isinstance(p, TruntumParams):
-        raise MotifError(
-            f"Invalid value for the 'params' parameter: expected TruntumParams, but got "
-            f"{type(p).__name__} instead."
-        )
-    return p
-
-
-@functools.lru_cache(maxsize=16)
-def _noise(width, height, cell, seed, repeat) -> PeriodicNoise:
-    return PeriodicNoise(width, height, cell=cell, rng=seed, repeat=repeat, channels=3)
-
-
 def _place(geom: BaseGeometry, xy: np.ndarray, sy: float, hand) -> np.ndarray:
     """Copies of *geom* at *xy* (stretched by *sy* down), each moved and turned a
     little by the hand."""
@@ -411,7 +406,7 @@ def _place(geom: BaseGeometry, xy: np.ndarray, sy: float, hand) -> np.ndarray:
 
 def _crackle_density(amount: float, field: float) -> float:
     """Crack cells per 100×100 px: about 6 per field at full, never finer than ~12 px."""
-    return amount * 6.0 * 1e4 / max(field, 40.0) ** 2
+    return crackle_density(amount, field, per=6.0, floor=40.0)
 
 
 def _build(p, t, scatter, centres, corners, sy, hand, box) -> dict[str, BaseGeometry]:
@@ -429,19 +424,9 @@ def _build(p, t, scatter, centres, corners, sy, hand, box) -> dict[str, BaseGeom
 
 
 def _layers(polys: dict[str, BaseGeometry], veins: BaseGeometry, col: dict[str, Any]):
-    crackle_layer = Layer(
-        "crackle", col["crackle"], veins, opacity=0.8, clip_to=col["crackle-clip"],
-        fast_antialias=True,
-    )  # fmt: skip
-    out = []
-    if col["crackle-clip"] is None:
-        out.append(crackle_layer)
-    out.append(Layer("petals", col["petals"], polys["petals"]))
-    if col["crackle-clip"] is not None:
-        out.append(crackle_layer)
-    for name in ("veins", "heart", "stamens", "cecek"):
-        out.append(Layer(name, col[name], polys[name], fast_antialias=name != "heart"))
-    return out
+    order = ("petals", "veins", "heart", "stamens", "cecek")
+    fast = ("veins", "stamens", "cecek")
+    return tuple(stack_layers(order, polys, col, veins, fast=fast, opacity=0.8))
 
 
 def truntum(
@@ -484,13 +469,11 @@ def truntum(
     >>> p.metadata["motif"], p.metadata["variant"], p.background
     ('truntum', 'truntum-melati', '#1B2A4A')
     """
-    p = _check_params(params)
-    width, height = _tile_size(tile)
+    p = check_params(TruntumParams, params)
+    width, height = tile_size(tile)
     lattice_vectors(width, height, repeat)
-    pal = make_palette(p.palette if palette is None else palette)
-    if transparent:
-        pal = pal.transparent()
-    wobble_seed, crackle_seed, isen_seed = _rng_seeds(rng)
+    pal = tile_palette(p.palette, palette, transparent)
+    wobble_seed, crackle_seed, isen_seed = rng_seeds(rng)
     rows, sy = truntum_rows(p.fields, p.grid, width, height, repeat)
     field = width / p.fields
     box = (0.0, 0.0, float(width), float(height))
@@ -500,7 +483,7 @@ def truntum(
     scatter = _scatter(key, field, isen_seed, p.grid) if p.cecek == "scatter" else None
     hand = _hand(p, width, height, field, wobble_seed, repeat)
     raw = _build(p, t, scatter, centres, corners, 1.0, hand, box)
-    polys = {k: _clip(v, box) for k, v in raw.items()}
+    polys = {k: clip_to_box(v, box) for k, v in raw.items()}
     veins = MultiPolygon()
     if p.crackle > 0:
         veins = crackle(
@@ -510,20 +493,18 @@ def truntum(
     col = _colours(p, pal)
     meta = {
         "motif": "truntum",
-        "variant": _variant_name(p),
+        "variant": variant_name(p),
         "palette": pal.name,
         "lattice": f"{p.fields} fields across, {rows} rows, {p.grid}",
         "stretch": f"{sy:.4f}",
     }
-    return Pattern(
-        width, height, col["background"], tuple(_layers(polys, veins, col)), repeat, meta
-    )
+    return Pattern(width, height, col["background"], _layers(polys, veins, col), repeat, meta)
 
 
 def _hand(p: TruntumParams, width, height, field, seed, repeat):
     if p.wobble <= 0:
         return None
-    noise = _noise(width, height, max(1.5 * field, 12.0), seed, repeat)
+    noise = noise_field(width, height, max(1.5 * field, 12.0), seed, repeat)
     amount = 0.03 * p.wobble * field
 
     def hand(xy: np.ndarray) -> np.ndarray:
@@ -531,13 +512,6 @@ def _hand(p: TruntumParams, width, height, field, seed, repeat):
         return np.concatenate([amount * nz[:, :2], 0.08 * p.wobble * nz[:, 2:3]], -1)
 
     return hand
-
-
-def _variant_name(p: TruntumParams) -> str:
-    for name in TruntumParams.variants():
-        if p == TruntumParams.variant(name):
-            return name
-    return "default" if p == TruntumParams() else "custom"
 
 
 def truntum_cloth(
@@ -573,43 +547,33 @@ def truntum_cloth(
     >>> c.size, c.metadata["motif"]
     ((200, 480), 'truntum-cloth')
     """
-    width, height = _tile_size(size)
-    top = params_at(0.0)
-    if not isinstance(top, TruntumParams):
-        raise MotifError(
-            f"params_at(0.0) must return TruntumParams, but got {type(top).__name__} instead."
-        )
+    rows = ClothRows(params_at, TruntumParams, size)
+    width, height, top = rows.width, rows.height, rows.top
     pal = make_palette(top.palette if palette is None else palette)
-    wobble_seed, crackle_seed, isen_seed = _rng_seeds(rng)
+    wobble_seed, crackle_seed, isen_seed = rng_seeds(rng)
     field = width / top.fields
-    rows = math.ceil(height / field) + 1
+    n_rows = math.ceil(height / field) + 1
     box = (0.0, 0.0, float(width), float(height))
-    centres, corners, _, _ = _sites(top.fields, rows, top.grid, width, rows * field, box, field)
-    hand_cache: dict[TruntumParams, Any] = {}
+    centres, corners, _, _ = _sites(top.fields, n_rows, top.grid, width, n_rows * field, box, field)
     parts: dict[str, list[np.ndarray]] = {}
-    by_row: dict[TruntumParams, tuple[list[int], list[int]]] = {}
-    for which, xy in (("c", centres), ("k", corners)):
-        for idx, (_, y) in enumerate(xy):
-            f = min(1.0, max(0.0, float(y) / height))
-            pk = params_at(f)
-            if not isinstance(pk, TruntumParams):
-                raise MotifError(
-                    f"params_at({f:.4f}) must return TruntumParams, but got {type(pk).__name__}."
-                )
-            pk = dataclasses.replace(pk, fields=top.fields, grid=top.grid, polarity=top.polarity)
-            by_row.setdefault(pk, ([], []))[0 if which == "c" else 1].append(idx)
+    # every flower and every cecek takes the parameters at its own height
+    sites = [(("c", i), y) for i, (_, y) in enumerate(centres)]
+    sites += [(("k", i), y) for i, (_, y) in enumerate(corners)]
+    by_row = {
+        pk: ([i for w, i in keys if w == "c"], [i for w, i in keys if w == "k"])
+        for pk, keys in rows.group(sites).items()
+    }
     crack_max = 0.0
     for pk, (ci, ki) in by_row.items():
         key = _shape_key(pk)
         t = _templates(key, field, isen_seed)
         scatter = _scatter(key, field, isen_seed, top.grid) if pk.cecek == "scatter" else None
-        if pk not in hand_cache:
-            hand_cache[pk] = _hand(pk, width, height, field, wobble_seed, "block")
-        raw = _build(pk, t, scatter, centres[ci], corners[ki], 1.0, hand_cache[pk], box)
+        hand = _hand(pk, width, height, field, wobble_seed, "block")
+        raw = _build(pk, t, scatter, centres[ci], corners[ki], 1.0, hand, box)
         for k, v in raw.items():
             parts.setdefault(k, []).append(v)
         crack_max = max(crack_max, pk.crackle)
-    polys = {k: _clip(np.concatenate(v), box) for k, v in parts.items()}
+    polys = {k: clip_to_box(np.concatenate(v), box) for k, v in parts.items()}
     veins = MultiPolygon()
     if crack_max > 0:
         veins = crackle(
@@ -622,6 +586,4 @@ def truntum_cloth(
         "palette": pal.name,
         "lattice": f"{top.fields} fields across, {top.grid}",
     }
-    return Pattern(
-        width, height, col["background"], tuple(_layers(polys, veins, col)), "block", meta
-    )
+    return Pattern(width, height, col["background"], _layers(polys, veins, col), "block", meta)

@@ -359,7 +359,9 @@ def test_cloth_blades_grow_along_the_cloth():
 def test_cloth_checks_its_inputs():
     with pytest.raises(MotifError, match="'params_at'"):
         parang_cloth(ParangParams(), size=(100, 250))
-    with pytest.raises(MotifError, match=r"params_at\(0\) returned dict"):
+    with pytest.raises(
+        MotifError, match=r"params_at\(0\.0\) must return ParangParams, but got dict"
+    ):
         parang_cloth(lambda y: {}, size=(100, 250))
 
 
