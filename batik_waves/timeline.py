@@ -5,7 +5,10 @@ the kiosk) asks the timeline for the motif's parameters at the times it needs. T
 timeline holds, once:
 
 - the **features** at each time (:mod:`batik_waves.mapping.extract`), smoothed over
-  the mapping's ``smooth`` seconds;
+  the mapping's ``smooth`` seconds, held over blinks and muscle
+  (:mod:`batik_waves.eeg.artifacts`) offline, with each moment's departure from the
+  recording's own baseline for the rules that ``follow`` it and the whole window's
+  features for the rules that read it ``overall``;
 - the mapping's **rules** (:func:`~batik_waves.mapping.rules.params_from_features`);
 - the **policy** (:class:`Policy`) of what may change over time:
 
@@ -42,9 +45,10 @@ from typing import Any
 
 import numpy as np
 
+from .eeg.artifacts import artifact_mask
 from .eeg.envelopes import Envelopes, _moving_average
 from .errors import MotifError
-from .mapping.extract import CausalFeatures, baseline, departures, features, features_series
+from .mapping.extract import CausalFeatures, departures_series, features, features_series
 from .mapping.rules import (
     Mapping,
     load_mapping,
@@ -91,7 +95,12 @@ class Policy:
         Round float parameters to this fraction of their range (None: exact).
     departures : bool
         Rules with ``follow`` also read each moment's departure from the
-        recording's own baseline (:func:`~batik_waves.mapping.extract.baseline`).
+        recording's own baseline
+        (:func:`~batik_waves.mapping.extract.departures_series`); rules marked
+        ``overall`` read the whole window's features (offline tracks).
+    artifacts : bool
+        Blinks, eye movements and muscle (:mod:`batik_waves.eeg.artifacts`) do not
+        move the forms: the features hold over them (offline tracks).
     """
 
     smooth: float | None = None
@@ -100,6 +109,7 @@ class Policy:
     steady: bool = True
     quantum: float | None = QUANTUM
     departures: bool = True
+    artifacts: bool = True
 
     def __post_init__(self) -> None:
         if self.structure not in ("hold", "fixed"):
@@ -331,11 +341,12 @@ def offline_track(
     pal = colourway(motif, whole, mapping, palette=palette, params=base, transparent=transparent)
     cls = type(base)
     fixed = {**_palette_override(motif, pal.name or palette), **_pinned(cls, base, policy)}
-    series = features_series(env, times, smooth=smooth)
+    mask = artifact_mask(env) if policy.artifacts else False
+    series = features_series(env, times, smooth=smooth, artifacts=mask)
     followed = sorted({r.feature for r in mapping.rules if r.follow and r.motif == motif})
     moved: dict[str, np.ndarray] = {}
     if policy.departures and followed:
-        moved = departures(series, baseline(env, followed, smooth=smooth))
+        moved = departures_series(env, times, followed, smooth=smooth, artifacts=mask)
     params = [
         params_from_features(
             motif,
@@ -343,6 +354,7 @@ def offline_track(
             mapping,
             variant=variant,
             departures={f: float(v[k]) for f, v in moved.items()},
+            overall=whole,
             **fixed,
         )
         for k in range(len(times))
@@ -392,6 +404,12 @@ class CausalTimeline:
     :class:`Track` of the parameters at each new envelope sample (or at the *times*
     asked for, each answered by the newest sample at or before it). Chunk by chunk
     it gives what it gives for the whole series at once.
+
+    Live there is no whole recording yet: rules marked ``overall`` read the moment
+    (the policy pins steady parameters to the first piece's), ``follow`` adds no
+    departure and artifacts are not left out. A live departure would be
+    :class:`~batik_waves.eeg.normalise.Normaliser` in ``"doublings"`` mode on each
+    channel's trailing features: the same definition against a running median.
 
     Parameters
     ----------

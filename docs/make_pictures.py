@@ -14,6 +14,8 @@ Writes, each a small palette PNG (well under 300 KB):
 - ``families.png``: every variant of mega mendung and truntum, a tile each;
 - ``states.png``: three real recordings (rest eyes closed, mental arithmetic, eyes
   open), when ../shared/eeg is present;
+- ``story.png``: the OpenBCI sample's cloths (blinks and jaw clenches, then alpha),
+  time running down, when ../shared/eeg is present;
 - ``variants-<family>.png`` for all six families (kawung, parang, mega-mendung,
   truntum, ceplok, nitik): every named variant, a 1024 px tile scaled down beside a
   corner of it at 1:1 (``docs/motifs.md`` shows them).
@@ -29,6 +31,8 @@ import numpy as np
 from PIL import Image
 
 from batik_waves import render_recording
+from batik_waves.jobs._common import load
+from batik_waves.jobs.still import _cloth_span
 from batik_waves.mapping import (
     FEATURES,
     features,
@@ -147,6 +151,39 @@ def _states(path: Path) -> bool:
     return True
 
 
+def _story(path: Path) -> bool:
+    """The OpenBCI sample's cloths side by side, with the recording's time beside them."""
+    from PIL import ImageDraw
+
+    rec = SHARED / "openbci" / "OpenBCI_GUI-v6-blinks-jawClench-alpha.txt"
+    if not rec.exists():
+        return False
+    motifs = ("kawung", "parang", "ceplok", "nitik")
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = render_recording(rec, out=tmp, sheet=False, motif=list(motifs), size=512, seed=0)
+        by_name = {p.name: p for p in paths}
+        t0, t1 = _cloth_span(load(rec, (None, None)))  # the seconds the cloth runs over
+        w, h, margin, top = 200, 500, 120, 18
+        sheet = Image.new("RGB", (margin + len(motifs) * (w + 12), h + top + 4), "#FBF8F1")
+        draw = ImageDraw.Draw(sheet)
+        for i, m in enumerate(motifs):
+            cloth = next(p for n, p in by_name.items() if n.endswith(f"-{m}-cloth.png"))
+            with Image.open(cloth) as im:
+                x = margin + i * (w + 12)
+                sheet.paste(im.convert("RGB").resize((w, h), Image.LANCZOS), (x, top))
+            draw.text((x + 2, 2), m, fill="#1E1A1D")
+        for t, label in (
+            (0, "0 s blinks, jaw"),
+            (28, "28 s alpha rises"),
+            (75, "75 s blinks, jaw"),
+        ):
+            y = top + round(h * (max(t, t0) - t0) / (t1 - t0))
+            draw.line([(0, y), (margin - 6, y)], fill="#1E1A1D")
+            draw.text((2, y + 2), label, fill="#1E1A1D")
+    sheet.save(path)
+    return True
+
+
 def _variants(path: Path, motif: str) -> None:
     """Every variant of *motif*: the 1024 px tile at a quarter size, and a 1:1 corner."""
     from PIL import ImageDraw
@@ -214,6 +251,9 @@ def main(out: Path) -> list[Path]:
         if _states(tmp / "states.png"):
             with Image.open(tmp / "states.png") as im:
                 written.append(save_small(im, out / "states.png"))
+        if _story(tmp / "story.png"):
+            with Image.open(tmp / "story.png") as im:
+                written.append(save_small(im, out / "story.png"))
     return written
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "seam_excess",
     "seam_ratios",
     "shifted",
+    "story_ratio",
     "synthetic",
 ]
 
@@ -334,3 +335,38 @@ def check_outputs(paths: list, folder, stem: str, motifs, size: int, dpi=300.0):
         if o["kind"] == "cloth":
             assert len(o["params_along"]) >= 2
     return record
+
+
+def story_ratio(track, stretches) -> tuple[float, float, float]:
+    """How clearly a cloth's rows tell a recording's stretches apart.
+
+    Each row's moving parameters (continuous and steady, numeric: what a cloth lets
+    change) as fractions of their spec ranges; per stretch ``(start, end)`` seconds the
+    mean vector. *between*: the smallest distance of two stretches' means; *within*:
+    the largest distance between the means of one stretch's first and second halves.
+    Returns ``(between / within, between, within)``.
+    """
+    specs = type(track.base).specs()
+    names = [
+        n
+        for n, s in specs.items()
+        if s.range is not None and not s.discrete and s.role != "structural"
+    ]
+    lo = np.array([specs[n].range[0] for n in names])
+    span = np.array([specs[n].range[1] - specs[n].range[0] for n in names])
+    rows = (np.array([[getattr(p, n) for n in names] for p in track.params]) - lo) / span
+    t = np.asarray(track.times)
+    means, within = [], []
+    for a, b in stretches:
+        inside = (t >= a) & (t <= b)
+        first, second = inside & (t < (a + b) / 2), inside & (t >= (a + b) / 2)
+        assert first.sum() >= 3 and second.sum() >= 3, f"too few rows in {a}-{b} s"
+        means.append(rows[inside].mean(axis=0))
+        within.append(float(np.linalg.norm(rows[first].mean(axis=0) - rows[second].mean(axis=0))))
+    between = min(
+        float(np.linalg.norm(means[i] - means[j]))
+        for i in range(len(means))
+        for j in range(i + 1, len(means))
+    )
+    worst = max(within)
+    return (between / worst if worst > 0 else math.inf), between, worst

@@ -22,11 +22,38 @@ import numpy as np
 from .._check import check_choice, check_number
 from ..errors import ParameterError
 
-__all__ = ["MODES", "Normaliser", "normalise_series"]
+__all__ = ["DOUBLINGS_LIMIT", "MODES", "Normaliser", "doublings", "normalise_series"]
 
 #: ``ratio``: value / running median (1 = typical for this person).
 #: ``range``: (value - p_low) / (p_high - p_low) (0 = low, 1 = high for this person).
-MODES = ("ratio", "range")
+#: ``doublings``: :func:`doublings` of the value against the running median (0 =
+#: typical, +1 twice, -1 half): the mapping's departures, live.
+MODES = ("ratio", "range", "doublings")
+
+#: Doublings stop here: a moment sixteen times (or a sixteenth of) its usual is as far
+#: as any.
+DOUBLINGS_LIMIT = 4.0
+
+
+def doublings(values, median, *, floor: float = 0.0) -> np.ndarray:
+    """How many doublings *values* lie above *median* (negative: below), within
+    ±:data:`DOUBLINGS_LIMIT`; values under *floor* count as *floor*. NaN where either
+    is NaN or the median is not positive.
+
+    The one definition of a departure from a person's own baseline: the mapping's
+    offline departures (:func:`batik_waves.mapping.extract.departures_series`, against
+    the recording's median) and a live :class:`Normaliser` in ``"doublings"`` mode
+    (against its running median) both use it.
+
+    >>> doublings(np.array([2.0, 1.0, 0.25, 0.0]), 1.0).tolist()
+    [1.0, 0.0, -2.0, -4.0]
+    """
+    x = np.maximum(np.asarray(values, dtype=np.float64), floor)
+    m = np.maximum(np.asarray(median, dtype=np.float64), floor)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.log2(x / m)
+    d = np.where(m > 0, d, np.nan)
+    return np.clip(d, -DOUBLINGS_LIMIT, DOUBLINGS_LIMIT)
 
 
 class Normaliser:
@@ -198,7 +225,7 @@ class Normaliser:
         hist = self._hist_v[: self._n_hist][keep]
         if hist.shape[0] == 0:
             return
-        qs = (50.0,) if self.mode == "ratio" else self.percentiles
+        qs = self.percentiles if self.mode == "range" else (50.0,)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN feature: NaN stat
             self._stats = np.nanpercentile(hist, qs, axis=0)
@@ -206,6 +233,8 @@ class Normaliser:
     def _apply(self, x: np.ndarray) -> np.ndarray:
         if self._stats is None:
             return np.full_like(x, np.nan)
+        if self.mode == "doublings":
+            return doublings(x, self._stats[0][:, None])
         with np.errstate(invalid="ignore", divide="ignore"):
             if self.mode == "ratio":
                 med = self._stats[0][:, None]

@@ -30,16 +30,16 @@ from typing import Any
 
 import numpy as np
 
+from ..eeg.artifacts import artifact_mask, fill_gaps
 from ..eeg.envelopes import REGIONS, BandSummary, Envelopes, _moving_average
+from ..eeg.normalise import doublings
 from ..errors import MappingError
 
 __all__ = [
     "BANDS",
     "FEATURES",
-    "Baseline",
     "CausalFeatures",
-    "baseline",
-    "departures",
+    "departures_series",
     "features",
     "features_series",
 ]
@@ -78,6 +78,9 @@ FEATURES: dict[str, str] = _feature_docs()
 
 #: Seconds of the composition's own smoothing inside ``variability``.
 _COMPOSITION_SMOOTH = 1.0
+#: A moment whose smoothing window is less than this share clean (not blinks or
+#: muscle) takes the features of the clean moments around it.
+_MIN_CLEAN = 0.25
 
 
 def _posterior(regions: MappingABC[str, Any], whole: Any, pick: Callable[[Any], Any]) -> Any:
@@ -205,16 +208,33 @@ def _features_from_power(
     smooth: float,
     variability_window: float,
     average: Callable[[np.ndarray, int], np.ndarray],
+    clean: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Features at every sample from per-group mean power (n_bands, n_times)."""
+    """Features at every sample from per-group mean power (n_bands, n_times).
+
+    With *clean* (bool per sample), the averages read only the clean samples, and a
+    moment whose window holds too few of them takes the features of the clean moments
+    around it (interpolated offline, the last one held when *average* trails).
+    """
     n = max(1, round(smooth * rate))
+    causal = average is _trailing_average
+
+    def avg(x: np.ndarray, m: int) -> np.ndarray:
+        if clean is None:
+            return average(x, m)
+        w = clean.astype(np.float64)
+        share = average(w, m)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = average(x * w, m) / share
+        return fill_gaps(out, share < (_MIN_CLEAN if m > 1 else 0.5), causal=causal)
+
     lengths = {p.shape[-1] for p in group_power.values()}
     if len(lengths) == 1:  # one call for every group: the live path runs this per chunk
         names = list(group_power)
-        smoothed = average(np.stack([group_power[g] for g in names]), n)
+        smoothed = avg(np.stack([group_power[g] for g in names]), n)
         per = {g: _shares(smoothed[i], bands) for i, g in enumerate(names)}
     else:
-        per = {g: _shares(average(p, n), bands) for g, p in group_power.items()}
+        per = {g: _shares(avg(p, n), bands) for g, p in group_power.items()}
     out: dict[str, np.ndarray] = dict(per["all"])
     out.update(_derived(out))
     for region in REGIONS:
@@ -226,7 +246,7 @@ def _features_from_power(
     # variability: RMS distance of the 1 s composition from its local mean
     p = group_power["all"]
     k = max(1, round(_COMPOSITION_SMOOTH * rate))
-    pk = average(p, k)
+    pk = avg(p, k)
     total = pk.sum(axis=0, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         comp = np.where(total > 0, pk / total, 1.0 / len(bands))
@@ -243,6 +263,7 @@ def features_series(
     smooth: float = 4.0,
     variability_window: float = 10.0,
     causal: bool = False,
+    artifacts: bool | np.ndarray = False,
 ) -> dict[str, np.ndarray]:
     """The features at each of *times* (seconds), smoothed over *smooth* seconds.
 
@@ -253,6 +274,12 @@ def features_series(
     the newest envelope sample at or before it: nothing later is read. With a
     *smooth* longer than the recording, every offline value equals :func:`features`
     of the whole recording (up to the filter edges it skips).
+
+    With ``artifacts=True`` (or a bool array, True at each envelope sample to leave
+    out) blinks, eye movements and muscle (:func:`batik_waves.eeg.artifacts.artifact_mask`)
+    do not count: the averages read the clean samples only, and where a window is
+    mostly artifact the features hold over it (interpolated between the clean moments
+    either side offline, the last clean one held when causal).
 
     Returns
     -------
@@ -267,6 +294,15 @@ def features_series(
         )
     power = envelopes.power()  # (bands, channels, times)
     groups = {g: power[:, idx, :].mean(axis=1) for g, idx in _groups(envelopes).items()}
+    clean = None
+    if artifacts is not False:
+        mask = artifact_mask(envelopes) if artifacts is True else np.asarray(artifacts, bool)
+        if mask.shape != (envelopes.n_times,):
+            raise MappingError(
+                f"the artifact mask must hold one value per envelope sample "
+                f"({envelopes.n_times}), but has shape {mask.shape}"
+            )
+        clean = None if not mask.any() else ~mask
     series = _features_from_power(
         groups,
         envelopes.bands,
@@ -274,6 +310,7 @@ def features_series(
         smooth=smooth,
         variability_window=variability_window,
         average=_trailing_average if causal else _moving_average,
+        clean=clean,
     )
     t = np.asarray(envelopes.times, dtype=np.float64)
     if causal:
@@ -282,48 +319,137 @@ def features_series(
     return {k: np.interp(times, t, series[k]) for k in FEATURES}
 
 
-# ------------------------------------------------------------------ baselines
-#: Seconds between the samples a recording's baseline is measured on.
-_BASELINE_STEP = 0.25
+# ------------------------------------------------------------------ departures
+#: Departures count values below this as this (a share of a thousandth, a ratio near
+#: 0): a band that is nearly absent does not swing by many doublings on noise.
+_SHARE_FLOOR = 1e-3
 
-#: Feature -> (10th, 50th, 90th percentile) over a recording: its own baseline.
-Baseline = dict[str, tuple[float, float, float]]
+#: The share of a feature's channels whose departures make its departure: the
+#: quarter where it moves most over the recording (at least one channel).
+QUARTER = 0.25
 
 
-def baseline(envelopes: Envelopes, names: Sequence[str], *, smooth: float = 4.0) -> Baseline:
-    """Each feature's own distribution over the recording (away from filter edges),
-    smoothed like the moments it will be compared with."""
-    t = envelopes.times[envelopes._core()]
-    if len(t) < 2:
-        t = envelopes.times
-    grid = np.arange(float(t[0]), float(t[-1]) + 1e-9, _BASELINE_STEP)
-    series = features_series(envelopes, grid, smooth=smooth)
-    out: Baseline = {}
-    for n in names:
-        x = series[n][np.isfinite(series[n])]
-        if len(x):
-            lo, mid, hi = np.percentile(x, [10.0, 50.0, 90.0])
-            out[n] = (float(lo), float(mid), float(hi))
+def _channel_features(power: np.ndarray, bands: Sequence[str]) -> dict[str, np.ndarray]:
+    """power (n_bands, n_channels, n_times) -> the features each channel has alone
+    (shares and ratios; a region's feature is the channel's own share)."""
+    shares = _shares(power, bands)
+    out = dict(shares)
+    out.update(_derived(shares))
+    out["posterior_alpha"] = shares["alpha"]
+    for region in REGIONS:
+        for band in BANDS:
+            out[f"{region}_{band}"] = shares[band]
     return out
 
 
-def departures(series: MappingABC[str, np.ndarray], base: Baseline) -> dict[str, np.ndarray]:
-    """Each moment's departure from the baseline: (value − median) / (p90 − p10); 0
-    where the feature does not move (a spread under a millionth) or is missing.
+def _channels_of(feature: str, env: Envelopes) -> list[int]:
+    """The channels a feature reads: its region's (or the back of the head's for
+    ``posterior_alpha``), else all."""
+    regions = env.regions()
+    every = list(range(len(env.ch_names)))
+    if feature == "posterior_alpha":
+        return regions.get("occipital") or regions.get("parietal") or every
+    region = feature.split("_", 1)[0]
+    if region in REGIONS and feature != region:
+        return regions.get(region) or every
+    return every
 
-    >>> d = departures({"alpha": np.array([0.1, 0.2, 0.4])}, {"alpha": (0.1, 0.2, 0.3)})
-    >>> [round(float(v), 2) for v in d["alpha"]]
-    [-0.5, 0.0, 1.0]
+
+def departures_series(
+    envelopes: Envelopes,
+    times: Sequence[float] | np.ndarray,
+    names: Sequence[str],
+    *,
+    smooth: float = 4.0,
+    artifacts: bool | np.ndarray = False,
+    quarter: float = QUARTER,
+) -> dict[str, np.ndarray]:
+    """Each moment's departure from the recording's own baseline, in doublings.
+
+    On each channel, a feature's departure is ``log2(value / median)``: 0 at this
+    recording's usual level, +1 where the feature is twice it, −1 at half
+    (:func:`batik_waves.eeg.normalise.doublings`, which a live ``Normaliser`` in
+    ``"doublings"`` mode computes against its running median). The
+    median is the channel's own over the recording (away from filter edges and,
+    with *artifacts*, from blinks and muscle), so it is per-person normalisation:
+    a loud amplifier or a thin skull changes nothing, and the same doubling reads
+    as the same change in every recording. The feature's departure is the mean over
+    the *quarter* of its channels whose departures spread most over the recording
+    (p10 to p90): alpha doubling on two of eight channels shows at full strength
+    rather than diluted by six that stay still. ``variability`` has no channel of
+    its own and departs on the whole head.
+
+    Parameters
+    ----------
+    envelopes : Envelopes
+    times : array of float
+        Seconds at which departures are wanted.
+    names : sequence of str
+        Features (of :data:`FEATURES`).
+    smooth : float
+        Seconds of centred smoothing, as for :func:`features_series`.
+    artifacts : bool or ndarray
+        As for :func:`features_series`.
+    quarter : float
+        The share of channels that make each feature's departure (0 to 1].
+
+    Returns
+    -------
+    dict
+        Feature name -> ndarray of ``len(times)`` departures (0 where a feature is
+        missing or never moves).
+
+    Examples
+    --------
+    >>> data = np.ones((5, 4, 1280)) * 1e-5
+    >>> data[2, 3, 960:] *= np.sqrt(2.0)  # for the last 5 s, alpha power doubles on one
+    >>> env = Envelopes.from_arrays(data, rate=64.0, ch_names=["a", "b", "c", "d"])
+    >>> d = departures_series(env, [5.0, 18.0], ["alpha"], smooth=1.0)["alpha"]
+    >>> [round(float(v), 2) for v in d]  # its share goes from 1/5 to 2/6: 0.74 doublings
+    [0.0, 0.74]
     """
-    out = {}
-    for n, (lo, mid, hi) in base.items():
-        x = np.asarray(series[n], dtype=np.float64)
-        spread = hi - lo
-        if spread < 1e-6:
-            out[n] = np.zeros_like(x)
+    if not 0 < quarter <= 1:
+        raise MappingError(
+            f"Invalid value for the 'quarter' parameter: expected a share above 0 up to 1, "
+            f"but got {quarter!r} instead."
+        )
+    times = np.asarray(times, dtype=np.float64)
+    t = np.asarray(envelopes.times, dtype=np.float64)
+    core = np.zeros(envelopes.n_times, dtype=bool)
+    core[envelopes._core()] = True
+    mask = np.zeros(envelopes.n_times, dtype=bool)
+    if artifacts is not False:
+        mask = artifact_mask(envelopes) if artifacts is True else np.asarray(artifacts, bool)
+    clean = None if not mask.any() else ~mask
+    usable = core & ~mask
+    if not usable.any():
+        usable = core
+    n = max(1, round(smooth * envelopes.rate))
+    power = envelopes.power()
+    if clean is None:
+        smoothed = _moving_average(power, n)
+    else:
+        w = clean.astype(np.float64)
+        share = _moving_average(w, n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            smoothed = fill_gaps(_moving_average(power * w, n) / share, share < _MIN_CLEAN)
+    per = _channel_features(smoothed, envelopes.bands)
+    out: dict[str, np.ndarray] = {}
+    for name in names:
+        if name not in FEATURES:
+            raise MappingError(
+                f"unknown feature {name!r}. Allowed features are {', '.join(FEATURES)}"
+            )
+        if name == "variability":
+            x = features_series(envelopes, t, smooth=smooth, artifacts=mask)[name][None, :]
         else:
-            d = (x - mid) / spread
-            out[n] = np.where(np.isfinite(d), d, 0.0)
+            x = per[name][_channels_of(name, envelopes)]
+        d = doublings(x, np.median(x[:, usable], axis=1, keepdims=True), floor=_SHARE_FLOOR)
+        d = np.where(np.isfinite(d), d, 0.0)
+        lo, hi = np.percentile(d[:, usable], [10.0, 90.0], axis=1)
+        k = max(1, math.ceil(quarter * d.shape[0]))
+        pick = np.argsort(-(hi - lo), kind="stable")[:k]
+        out[name] = np.interp(times, t, d[pick].mean(axis=0))
     return out
 
 

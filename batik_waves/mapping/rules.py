@@ -94,10 +94,16 @@ class Rule:
     follow : float
         How far the moment's departure from the recording's own baseline moves the
         parameter, in output ranges per unit of departure (``follow`` in TOML; 0: the
-        rule reads only the feature's value). A departure of +1 is a moment as far
-        above the recording's median as the spread of its 10th to 90th percentiles.
+        rule reads only the feature's value). Departures count doublings: +1 is a
+        moment whose feature is twice the recording's median, −1 half of it
+        (:func:`~batik_waves.mapping.extract.departures_series`).
         The whole recording (a tile) departs by 0, so ``follow`` shapes the story
         along a cloth and a video, never who the recording is.
+    overall : bool
+        The rule reads the whole recording's (or window's) value of its feature, not
+        the moment's (``overall`` in TOML): who this is. Alone, the parameter keeps
+        that value all along a cloth; with ``follow``, it starts there and each
+        moment's departure from the recording's baseline moves it: what changed.
     """
 
     motif: str
@@ -108,6 +114,7 @@ class Rule:
     curve: str = "linear"
     invert: bool = False
     follow: float = 0.0
+    overall: bool = False
 
     def position(self, x: float) -> float:
         """Where feature value *x* puts the parameter, 0 (start of output) to 1 (end)."""
@@ -144,15 +151,18 @@ class Rule:
             "curve": self.curve,
             "invert": self.invert,
             **({"follow": self.follow} if self.follow else {}),
+            **({"overall": True} if self.overall else {}),
         }
 
     def describe(self) -> str:
         a, b = self.output
         arrow = f"{_fmt(a)} → {_fmt(b)}" if not self.invert else f"{_fmt(b)} → {_fmt(a)}"
         lo, hi = self.feature_range
+        reads = "the whole recording's " if self.overall else ""
+        follows = f", following its departures ×{_fmt(self.follow)}" if self.follow else ""
         return (
-            f"{self.motif}.{self.parameter}: {arrow} as {self.feature} goes "
-            f"{_fmt(lo)} → {_fmt(hi)} ({self.curve})"
+            f"{self.motif}.{self.parameter}: {arrow} as {reads}{self.feature} goes "
+            f"{_fmt(lo)} → {_fmt(hi)} ({self.curve}{follows})"
         )
 
 
@@ -465,7 +475,9 @@ class _Parser:
     def rule(self, t: MappingABC[str, Any], i: int) -> Rule:
         w = f"rule[{i}]."
         self.no_unknown(
-            t, {"motif", "parameter", "feature", "from", "to", "curve", "invert", "follow"}, w
+            t,
+            {"motif", "parameter", "feature", "from", "to", "curve", "invert", "follow", "overall"},
+            w,
         )
         motif = self.motif(t.get("motif"), f"{w}motif")
         param = self.string(t, "parameter", w)
@@ -498,7 +510,10 @@ class _Parser:
         if not isinstance(invert, bool):
             raise self.fail(f"{w}invert", f"expected true or false, got {invert!r}")
         follow = self.number(t, "follow", w, default=0.0, lo=0.0, hi=4.0)
-        return Rule(motif, param, feature, fr, out, curve, invert, float(follow))
+        overall = t.get("overall", False)
+        if not isinstance(overall, bool):
+            raise self.fail(f"{w}overall", f"expected true or false, got {overall!r}")
+        return Rule(motif, param, feature, fr, out, curve, invert, float(follow), overall)
 
     def choice(self, t: MappingABC[str, Any], i: int) -> Choice:
         w = f"choice[{i}]."
@@ -613,6 +628,7 @@ def params_from_features(
     variant: str | None = None,
     classes: MappingABC[str, type] | None = None,
     departures: MappingABC[str, float] | None = None,
+    overall: MappingABC[str, float] | None = None,
     **overrides: Any,
 ):
     """The motif parameters that *mapping* gives for features *feats*.
@@ -634,6 +650,9 @@ def params_from_features(
     departures : mapping, optional
         Feature name -> the moment's departure from the recording's own baseline
         (see :attr:`Rule.follow`); absent: none (a whole recording, a tile).
+    overall : mapping, optional
+        The whole recording's (or window's) features, which rules marked
+        :attr:`Rule.overall` read instead of *feats*; absent: *feats* are the whole.
     **overrides
         Parameter values that win over everything.
 
@@ -645,6 +664,8 @@ def params_from_features(
     mapping = load_mapping(mapping, classes=classes)
     cls = params_class(motif, classes)
     _check_features(feats, mapping)
+    if overall is not None:
+        _check_features(overall, mapping)
     specs = cls.specs()
     values: dict[str, Any] = cls().to_dict()
     palette_spec = specs.get("palette")
@@ -660,7 +681,7 @@ def params_from_features(
         own = set(cls._VARIANTS.get(variant, {})) if hasattr(cls, "_VARIANTS") else set()
         values.update(cls.variant(variant).to_dict())
     for rule in (r for r in mapping.rules if r.motif == motif):
-        x = feats[rule.feature]
+        x = (overall if rule.overall and overall is not None else feats)[rule.feature]
         d = departures.get(rule.feature, 0.0) if departures else 0.0
         spec = specs[rule.parameter]
         if rule.parameter in own:

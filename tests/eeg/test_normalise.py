@@ -18,7 +18,7 @@ def _series(seed=0, seconds=300.0, rate=64.0, gap_at=None, gap=30.0):
     return t, v
 
 
-@pytest.mark.parametrize("mode", ["ratio", "range"])
+@pytest.mark.parametrize("mode", ["ratio", "range", "doublings"])
 def test_chunked_equals_offline(mode):
     t, v = _series(gap_at=150.0)
     whole = normalise_series(t, v, mode=mode)
@@ -102,3 +102,23 @@ def test_bad_parameters_and_shapes():
         norm.update(np.arange(3.0, 6.0), np.ones((3, 3)))
     with pytest.raises(ParameterError, match="must not decrease"):
         norm.update(np.array([9.0, 8.0]), np.ones((2, 2)))
+
+
+def test_doublings_mode_is_the_mappings_departure_against_the_running_median():
+    """One definition of a departure: log2 of the value over the person's median, live
+    (the running median) as offline (the recording's, in the mapping)."""
+    from batik_waves.eeg.normalise import doublings
+
+    rng = np.random.default_rng(0)
+    t = np.arange(0, 120, 0.25)
+    v = np.exp(rng.standard_normal((3, t.size)) * 0.5) * np.array([[1e-11], [2.0], [0.3]])
+    v[:, t > 80] *= 2.0  # the person's alpha doubles
+    kw = dict(calibration=10.0, window=60.0)
+    d = normalise_series(t, v, mode="doublings", **kw)
+    r = normalise_series(t, v, mode="ratio", **kw)
+    np.testing.assert_allclose(d, np.clip(np.log2(r), -4, 4), atol=1e-12)
+    # a doubling reads as +1 however loud the signal: the three features agree
+    late = (t > 82) & (t < 90)
+    assert np.allclose(np.median(d[:, late], axis=1), np.median(d[0, late]), atol=0.35)
+    assert 0.6 < np.median(d[0, late]) < 1.4
+    assert np.isnan(doublings(np.array([1.0, np.nan]), np.array([0.0, 1.0]))).all()

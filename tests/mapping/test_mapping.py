@@ -325,7 +325,7 @@ def test_features_series_follows_the_recording_and_smooths():
 
 
 def test_follow_moves_a_rule_by_the_moments_departure_from_the_recordings_baseline():
-    from batik_waves.mapping.extract import baseline, departures
+    from batik_waves.mapping.extract import departures_series
 
     rule = Rule("dummy", "size", "alpha", (0.1, 0.5), (0.5, 1.5), follow=0.5)
     assert rule.value(0.3) == pytest.approx(1.0)  # no departure: the feature alone
@@ -338,11 +338,8 @@ def test_follow_moves_a_rule_by_the_moments_departure_from_the_recordings_baseli
     env = Envelopes.from_arrays(
         np.concatenate([calm.data, busy.data], axis=2), rate=64.0, ch_names=calm.ch_names
     )
-    base = baseline(env, ["alpha"], smooth=2.0)
-    lo, mid, hi = base["alpha"]
-    assert lo < mid < hi
-    s = features_series(env, np.array([5.0, env.duration - 5.0]), smooth=2.0)
-    d = departures(s, base)["alpha"]
+    times = np.array([5.0, env.duration - 5.0])
+    d = departures_series(env, times, ["alpha"], smooth=2.0)["alpha"]
     assert d[0] > 0.3 > -0.3 > d[1]  # the calm half above the recording's own median
     m = Mapping.from_text(GOOD, classes=CLASSES)
     p0 = params_from_features("dummy", features(env), m, classes=CLASSES)
@@ -352,6 +349,20 @@ def test_follow_moves_a_rule_by_the_moments_departure_from_the_recordings_baseli
     followed = Mapping.from_text(text, classes=CLASSES)
     assert [r.follow for r in followed.rules][:1] == [0.5]
     assert Mapping.from_dict(followed.to_dict(), classes=CLASSES).rules == followed.rules
+    # an overall rule reads the whole recording's value, not the moment's
+    text = GOOD.replace('feature = "alpha"\n', 'feature = "alpha"\noverall = true\n', 1)
+    whole_m = Mapping.from_text(text, classes=CLASSES)
+    rule = whole_m.rules[0]
+    assert rule.overall and "whole recording's alpha" in rule.describe()
+    assert Mapping.from_dict(whole_m.to_dict(), classes=CLASSES).rules == whole_m.rules
+    moment = dict(features(env), alpha=0.9)
+    p_moment = params_from_features("dummy", moment, m, classes=CLASSES)
+    p_whole = params_from_features("dummy", moment, whole_m, classes=CLASSES, overall=features(env))
+    assert getattr(p_whole, rule.parameter) == getattr(p0, rule.parameter)
+    assert getattr(p_moment, rule.parameter) != getattr(p0, rule.parameter)
+    bad = GOOD.replace('feature = "alpha"\n', 'feature = "alpha"\noverall = "yes"\n', 1)
+    with pytest.raises(MappingError, match=r"rule\[0\]\.overall: expected true or false"):
+        Mapping.from_text(bad, classes=CLASSES)
 
 
 def test_a_family_choice_names_registered_families_for_every_motif():
