@@ -72,6 +72,12 @@ __all__ = [
 
 #: Seconds a new discrete value must last before a video takes it.
 HOLD = 2.0
+#: Seconds a new discrete value must last before a cloth takes it. A choice whose
+#: feature hovers at its threshold would otherwise flip every few seconds and stripe
+#: the cloth (ceplok's 4 and 8 petals on the OpenBCI sample changed 8 times in 60 s);
+#: held, the cloth shows zones, as a pagi-sore cloth does. The offline hold takes a
+#: lasting change where it began, so a zone is never late.
+CLOTH_HOLD = 8.0
 #: Float parameters are rounded to this fraction of their range.
 QUANTUM = 1.0 / 1000.0
 
@@ -117,8 +123,9 @@ class Policy:
 
     @classmethod
     def cloth(cls, smooth: float | None = None) -> Policy:
-        """A cloth: the tile's lattice all along, every other parameter free, exact."""
-        return cls(smooth=smooth, structure="fixed", hold=0.0, steady=False, quantum=None)
+        """A cloth: the tile's lattice all along, discrete changes held for
+        :data:`CLOTH_HOLD`, every other parameter free, exact."""
+        return cls(smooth=smooth, structure="fixed", hold=CLOTH_HOLD, steady=False, quantum=None)
 
     @classmethod
     def video(cls, smooth: float | None = None) -> Policy:

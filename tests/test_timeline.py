@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -247,3 +249,36 @@ def test_causal_features_take_pieces_whose_channels_change():
     whole = np.concatenate([o["alpha"] for o in out])
     assert np.isfinite(alpha).all() and len(alpha) == env.n_times
     assert np.isfinite(whole).all()
+
+
+def _short_runs(track, times, hold):
+    """Runs of a discrete value shorter than *hold* seconds (the first and last aside)."""
+    out = []
+    cls = type(track.params[0])
+    for name, spec in cls.specs().items():
+        if not spec.discrete or spec.role == "structural":
+            continue
+        values = [getattr(p, name) for p in track.params]
+        starts = [0] + [k for k in range(1, len(values)) if values[k] != values[k - 1]]
+        out += [
+            (name, float(times[a]))
+            for a, b in itertools.pairwise(starts[1:])
+            if times[b] - times[a] < hold - 1e-6
+        ]
+    return out
+
+
+@pytest.mark.parametrize("motif", ["ceplok", "nitik", "truntum"])
+def test_a_cloth_holds_discrete_changes_into_zones(motif, shared):
+    # a choice whose feature hovers at its threshold must not stripe the cloth: on
+    # the OpenBCI sample, alpha hovers at ceplok's 4/8-petal threshold for a minute
+    from batik_waves.timeline import CLOTH_HOLD
+
+    rec = shared("openbci/OpenBCI_GUI-v6-blinks-jawClench-alpha.txt")
+    env = load(rec, (None, None))
+    times = np.linspace(env.times[0] + 1, env.times[-1] - 1, 201)
+    track = offline_track(env, times, motif=motif, policy=Policy.cloth())
+    assert _short_runs(track, times, CLOTH_HOLD) == []
+    # the control: without the hold the same cloth has short stripes
+    free = Policy(structure="fixed", hold=0.0, steady=False, quantum=None)
+    assert _short_runs(offline_track(env, times, motif=motif, policy=free), times, CLOTH_HOLD)
