@@ -204,8 +204,7 @@ def create_app(
                         continue
                     seq = kf.seq
                     yield kf.message
-                    if kf.state != "attract":  # attract frames come from the loop, not a chunk
-                        session.latencies.append(clock() - kf.arrival)
+                    session.sent(kf)  # timed once per keyframe, at its first client
             finally:
                 with lock:
                     clients["n"] -= 1
