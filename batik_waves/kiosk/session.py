@@ -413,6 +413,7 @@ class Session:
         self._seq = 0
         self._src: Source | None = None
         self._attract: list[bytes] = []
+        self._last_jpeg: bytes | None = None  # the newest live keyframe
         self._sample = None
         self._attract_i = 0
         self.state = "attract"
@@ -858,6 +859,8 @@ class Session:
         payload = {"state": state, "quality": dict(self.quality), "version": self.version}
         if state == "attract":
             payload["reason"] = self.reason
+        if state != "attract":
+            self._last_jpeg = jpeg
         arrival = timing.arrival if timing is not None else clock()
         frame = Keyframe(seq, state, arrival, _sse(seq, payload, jpeg), len(jpeg), timing)
         self.ring.publish(frame)
@@ -875,12 +878,15 @@ class Session:
             self.state = state
             self.reason = self._reason() if state == "attract" else ""
             now = clock()
-            if state == "attract" and self._attract:
-                n = len(self._attract)
+            # until the loop is drawn (a slow motif takes seconds), the last live
+            # keyframe stands in: the page learns the state from the frames it gets
+            loop = self._attract or ([self._last_jpeg] if self._last_jpeg else [])
+            if state == "attract" and loop:
+                n = len(loop)
                 period = max(1, 2 * n - 2)  # forth and back: the loop has no seam
                 i = self._attract_i % period
                 self._attract_i += 1
-                frame = self._attract[i if i < n else period - i]
+                frame = loop[i if i < n else period - i]
                 self._publish(frame, "attract")
             next_tick += interval
             if next_tick < now:

@@ -228,3 +228,19 @@ def test_timing_stages_add_up_to_the_latency():
     cached = Timing(arrival, 10.004, 10.006).stages(10.008)
     assert not Timing(arrival, 10.004, 10.006).fresh
     assert sum(cached.values()) == pytest.approx(0.008)
+
+
+def test_attract_shows_before_its_loop_is_drawn():
+    # the loop of a slow motif takes seconds to draw: the page must learn "attract" now
+    s = Session(_Quiet(), workers=0, stale=0.2, drawer=_sleepy_drawer, attract_frames=4)
+    with s:
+        s._publish(b"live-jpeg", "live")  # a visitor's last keyframe
+        seq = s.ring.newest().seq
+        end = time.monotonic() + 3
+        frame = None
+        while time.monotonic() < end and (frame is None or frame.state != "attract"):
+            frame = s.ring.wait_sync(seq, 0.5) or frame
+            seq = frame.seq if frame is not None else seq
+        assert frame is not None and frame.state == "attract"
+        assert s.status()["attract_loop"] == 0  # not drawn yet
+        assert b"attract" in frame.message
