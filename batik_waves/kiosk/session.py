@@ -77,8 +77,9 @@ DEFAULT_TILE = 512
 #: JPEG quality of keyframes (a tile side that is a multiple of 16 keeps the JPEG
 #: blocks on the tile's edges, so the repeat shows no seam).
 JPEG_QUALITY = 88
-#: Keyframe edges: cairo's fast antialiasing. It halves the rasterising of a 512 px
-#: keyframe (kawung 23 -> 12 ms, parang 26 -> 14 ms of one core); once the page has
+#: Keyframe edges: cairo's fast antialiasing. It halves cairo's filling of a 512 px
+#: keyframe (kawung 23 -> 12 ms, parang 26 -> 14 ms of one core; a third of the whole
+#: rasterising, the rest is flattening the geometry); once the page has
 #: scaled the tile up to ~900 px on a 1080p screen and JPEG has softened it, the edges
 #: look the same as ``"best"`` (``docs/kiosk.md``). Take-homes keep the finest edges.
 KEYFRAME_ANTIALIAS = "fast"
