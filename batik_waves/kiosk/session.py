@@ -411,6 +411,10 @@ class Session:
         self._last_live = -math.inf
         self._background: deque[tuple[KeyTask, cf.Future]] = deque()
         self.superseded = 0  # live parameters replaced by newer ones before a worker was free
+        self._offers = 0  # offers so far; _passed: the offer the drawer last passed over
+        self._passed = -1
+        self._last_offer = -math.inf
+        self._offer_period = math.inf
         self._seq = 0
         self._src: Source | None = None
         self._attract: list[bytes] = []
@@ -721,10 +725,17 @@ class Session:
     # The attract loop's frames are drawn only when no live keyframe waits.
     def offer(self, task: KeyTask, arrival: float) -> None:
         """Ask for a live keyframe of *task*, from a chunk read at *arrival*."""
+        now = clock()
         with self._wake:
             if self._pending is not None:
                 self.superseded += 1
-            self._pending = (task, arrival, clock())
+            dt = now - self._last_offer
+            if 0 < dt < 1.0:  # how often chunks come (a smoothed period)
+                p = self._offer_period
+                self._offer_period = dt if math.isinf(p) else 0.8 * p + 0.2 * dt
+            self._last_offer = now
+            self._offers += 1
+            self._pending = (task, arrival, now)
             self._wake.notify()
 
     def _capacity(self) -> int:
@@ -738,13 +749,24 @@ class Session:
                 wait = None
                 free = self._in_flight < self._capacity()
                 if self._pending is not None:
-                    due = self._last_live + interval - clock()
-                    if due > 0:
-                        wait = due
-                    elif free or self._cached(self._pending[0]) is not None:
-                        job = ("live", *self._pending)
-                        self._pending = None
-                        self._last_live = clock()
+                    now = clock()
+                    due = self._last_live + interval - now
+                    able = free or self._cached(self._pending[0]) is not None
+                    if due > 0 or not able:
+                        self._passed = self._offers  # these parameters have waited
+                        wait = due if due > 0 else None
+                    else:
+                        passed = self._passed == self._offers
+                        hold = hold_for_next_chunk(now - self._pending[2], self._offer_period)
+                        if passed and hold > 0:
+                            wait = hold
+                        else:
+                            job = ("live", *self._pending)
+                            self._pending = None
+                            # on the keyframe clock (drawing on the chunk after it is due
+                            # must not slow the rate), unless a whole interval behind
+                            sched = self._last_live + interval
+                            self._last_live = sched if now - sched < interval else now
                 # background frames leave a worker free for the next live keyframe (with
                 # one worker: they go only when no live keyframe waits)
                 cap = self._capacity()
@@ -929,6 +951,30 @@ def _percentiles(values) -> dict[str, float | None]:
 
 def _noop(i: int) -> int:
     return i
+
+
+#: Chunks that come at least this often (s) are waited for (see hold_for_next_chunk).
+NEXT_CHUNK = 0.05
+
+
+def hold_for_next_chunk(age: float, period: float) -> float:
+    """Seconds to hold parameters that waited *age* s for a worker (or for the keyframe
+    rate), when chunks come every *period* s: 0 means draw them now.
+
+    When a worker frees up between two chunks, the next chunk is at most one short
+    period away, and a keyframe drawn from it is that much fresher when it reaches the
+    screen; the waiting parameters would be superseded by it anyway. A slow source
+    (longer periods than :data:`NEXT_CHUNK`) is not waited for, and parameters are held
+    at most one and a half periods (a source that paused is drawn as it stopped).
+
+    >>> hold_for_next_chunk(0.010, 0.031)   # 31 ms chunks: the next comes in ~36 ms
+    0.0365
+    >>> hold_for_next_chunk(0.050, 0.031), hold_for_next_chunk(0.010, 1.0)
+    (0.0, 0.0)
+    """
+    if not period <= NEXT_CHUNK:
+        return 0.0
+    return round(max(0.0, 1.5 * period - age), 6)
 
 
 #: Niceness of the take-home process: the keyframes keep their pace while it draws.
