@@ -154,8 +154,15 @@ def test_healthz_reports(client):
         "rss_bytes",
         "uptime_s",
         "source_restarts",
+        "latency_ms",
+        "latency_fresh_ms",
+        "stages_ms",
+        "superseded",
     ):
         assert key in body
+    from batik_waves.kiosk.session import STAGES
+
+    assert tuple(body["stages_ms"]) == STAGES
     assert body["state"] == "attract" and body["source_state"] == "closed"
     assert body["clients"] == 0 and body["rss_bytes"] > 10_000_000
 
