@@ -476,9 +476,10 @@ class Session:
                 initializer=initializer,
                 initargs=initargs,
             )
-            side_init, side_args = pool_initializer(_nice, (SIDE_NICE,))
+            # at the keyframes' own priority: niced by 5 it took 4-12 s instead of 2-4 s
+            # on a loaded machine, and a visitor is waiting for it
             self._side = cf.ProcessPoolExecutor(
-                max_workers=1, mp_context=ctx, initializer=side_init, initargs=side_args
+                max_workers=1, mp_context=ctx, initializer=initializer, initargs=initargs
             )
             # the workers start now, from this (the main) thread: they die with it
             list(self._pool.map(_noop, range(self.workers)))
@@ -599,8 +600,7 @@ class Session:
 
     def draw(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
         """Run *fn(*args)* (picklable) off the event loop, in a process of its own
-        beside the keyframe workers: a take-home never waits behind keyframes, and at
-        a lower priority (:data:`SIDE_NICE`) it slows them little."""
+        beside the keyframe workers: a take-home never waits behind keyframes."""
         if self._side is None:
             raise SourceError("the kiosk session is not running")
         return self._side.submit(fn, *args)
@@ -975,17 +975,6 @@ def hold_for_next_chunk(age: float, period: float) -> float:
     if not period <= NEXT_CHUNK:
         return 0.0
     return round(max(0.0, 1.5 * period - age), 6)
-
-
-#: Niceness of the take-home process: the keyframes keep their pace while it draws.
-SIDE_NICE = 5
-
-
-def _nice(inc: int) -> None:
-    try:
-        os.nice(inc)
-    except OSError:  # not allowed here: the take-home still runs, at the same priority
-        pass
 
 
 def attract_tasks(
