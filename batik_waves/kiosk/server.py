@@ -48,6 +48,8 @@ MAX_CLIENTS = 32
 MAX_CONNECTIONS = 64
 #: Largest request body accepted (bytes): the take-home POST carries nothing.
 MAX_BODY = 1024
+#: Most take-homes being drawn at once (beyond: 503; the page says to try again).
+MAX_SAVING = 2
 #: Seconds between keep-alive comments on an idle event stream.
 KEEPALIVE = 10.0
 #: Assets the page may load, with their types.
@@ -161,6 +163,7 @@ def create_app(
     page = assets["index.html"].replace(b"{{version}}", session.version.encode())
     started = clock()
     clients = {"n": 0}
+    saving = {"n": 0}
     lock = threading.Lock()
 
     def respond(body: bytes, media: str, status: int = 200, **headers: str) -> Response:
@@ -204,8 +207,7 @@ def create_app(
                         continue
                     seq = kf.seq
                     yield kf.message
-                    if kf.state != "attract":  # attract frames come from the loop, not a chunk
-                        session.latencies.append(clock() - kf.arrival)
+                    session.sent(kf)  # timed once per keyframe, at its first client
             finally:
                 with lock:
                     clients["n"] -= 1
@@ -227,9 +229,20 @@ def create_app(
         snap = session.snapshot()
         if snap is None:
             return JSONResponse({"error": "nobody is wearing the headset yet"}, 409)
-        # drawn in the session's pool (both cores, not this process's GIL), kept by a thread
-        files = await asyncio.wrap_future(session.draw(render_take_home, snap))
-        entry = await asyncio.to_thread(store.add, files)
+        with lock:
+            if saving["n"] >= MAX_SAVING:
+                return JSONResponse(
+                    {"error": "another take-home is being saved"}, 503, {"Retry-After": "2"}
+                )
+            saving["n"] += 1
+        try:
+            # drawn in the session's take-home process (never behind keyframes, not this
+            # process's GIL), kept by a thread
+            files = await asyncio.wrap_future(session.draw(render_take_home, snap))
+            entry = await asyncio.to_thread(store.add, files)
+        finally:
+            with lock:
+                saving["n"] -= 1
         path = f"/take-home/{entry.token}"
         out: dict[str, Any] = {
             "token": entry.token,

@@ -55,12 +55,16 @@ from ..timeline import CausalTimeline, Policy
 
 __all__ = [
     "DEFAULT_TILE",
+    "KEYFRAME_ANTIALIAS",
+    "STAGES",
     "STATES",
     "KeyTask",
     "Keyframe",
     "Ring",
     "Session",
+    "Timing",
     "draw_keyframe",
+    "draw_keyframe_timed",
 ]
 
 #: What the page shows.
@@ -73,6 +77,12 @@ DEFAULT_TILE = 512
 #: JPEG quality of keyframes (a tile side that is a multiple of 16 keeps the JPEG
 #: blocks on the tile's edges, so the repeat shows no seam).
 JPEG_QUALITY = 88
+#: Keyframe edges: cairo's fast antialiasing. It halves cairo's filling of a 512 px
+#: keyframe (kawung 23 -> 12 ms, parang 26 -> 14 ms of one core; a third of the whole
+#: rasterising, the rest is flattening the geometry); once the page has
+#: scaled the tile up to ~900 px on a 1080p screen and JPEG has softened it, the edges
+#: look the same as ``"best"`` (``docs/kiosk.md``). Take-homes keep the finest edges.
+KEYFRAME_ANTIALIAS = "fast"
 #: Seconds of samples the quality checks look at.
 QUALITY_WINDOW = 2.0
 #: Quantum of the kiosk's float parameters: coarse enough that calm moments repeat
@@ -91,21 +101,84 @@ class KeyTask:
     seed: int
     tile: int
     quality: int = JPEG_QUALITY
+    antialias: str = KEYFRAME_ANTIALIAS
 
 
 def draw_keyframe(task: KeyTask) -> bytes:
     """The repeat cell of *task* as JPEG bytes (an opaque ground; see :data:`JPEG_QUALITY`)."""
+    return draw_keyframe_timed(task)[0]
+
+
+#: The stages of a drawn keyframe's road, in order (see :class:`Timing`).
+STAGES: tuple[str, ...] = (
+    "reader",
+    "queue",
+    "generate",
+    "rasterize",
+    "jpeg",
+    "return",
+    "send",
+)
+
+
+def draw_keyframe_timed(task: KeyTask) -> tuple[bytes, tuple[float, float, float, float]]:
+    """:func:`draw_keyframe` and the :func:`~batik_waves.eeg.sources.clock` times (the
+    system's monotonic clock, the same in every process) it started, generated the
+    pattern, rasterised it and encoded the JPEG."""
     from PIL import Image
 
+    t0 = clock()
     make = registry.get(task.motif).tile()
     pattern = make(task.params, tile=(task.tile, task.tile), rng=task.seed, palette=task.palette)
+    t1 = clock()
     cw, ch = pattern.cell_size
-    cell = rasterize(pattern, width=max(1, round(cw)), height=max(1, round(ch)), scale=1.0)
+    w, h = max(1, round(cw)), max(1, round(ch))
+    cell = rasterize(pattern, width=w, height=h, scale=1.0, antialias=task.antialias)
+    t2 = clock()
     buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(cell[..., :3]), "RGB").save(
+    # straight from the RGBA buffer: no copy of the RGB planes first
+    Image.frombuffer("RGBA", (w, h), cell, "raw", "RGBA", 0, 1).convert("RGB").save(
         buf, "JPEG", quality=task.quality
     )
-    return buf.getvalue()
+    return buf.getvalue(), (t0, t1, t2, clock())
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Where one keyframe's time went: :func:`~batik_waves.eeg.sources.clock` stamps.
+
+    ``arrival`` is when the chunk that gave its parameters was read, ``offered`` when
+    the reader had its parameters, ``submitted`` when a worker was free and took it,
+    ``stamps`` the worker's (start, generated, rasterised, encoded), ``returned``
+    when the JPEG was back in the server. A keyframe from the cache has no stamps.
+    """
+
+    arrival: float
+    offered: float
+    submitted: float
+    stamps: tuple[float, float, float, float] | None = None
+    returned: float = math.nan
+
+    @property
+    def fresh(self) -> bool:
+        return self.stamps is not None
+
+    def stages(self, sent: float) -> dict[str, float]:
+        """Seconds per stage of :data:`STAGES` (a cached keyframe: reader, queue, send)."""
+        out = {"reader": self.offered - self.arrival, "queue": self.submitted - self.offered}
+        if self.stamps is not None:
+            t0, t1, t2, t3 = self.stamps
+            out.update(
+                queue=t0 - self.offered,
+                generate=t1 - t0,
+                rasterize=t2 - t1,
+                jpeg=t3 - t2,
+                send=sent - self.returned,
+            )
+            out["return"] = self.returned - t3
+        else:
+            out["send"] = sent - self.submitted
+        return out
 
 
 # ------------------------------------------------------------------ the ring
@@ -127,6 +200,8 @@ class Keyframe:
         image as a ``data:`` URL), encoded once.
     size : int
         JPEG bytes.
+    timing : Timing or None
+        Where a live keyframe's time went (None for attract frames).
     """
 
     seq: int
@@ -134,6 +209,7 @@ class Keyframe:
     arrival: float
     message: bytes
     size: int
+    timing: Timing | None = None
 
 
 class Ring:
@@ -253,7 +329,8 @@ class Session:
     fps : float
         Most keyframes a second.
     workers : int
-        Drawing processes (0: a thread in this process).
+        Keyframe drawing processes (0: a thread in this process). Take-homes are
+        drawn by one more process of their own, so they never wait behind keyframes.
     stale : float
         Seconds without a new sample before attract mode (and the watchdog's limit).
     calibration : float
@@ -264,6 +341,13 @@ class Session:
         Keyframes in the attract loop (played forth and back).
     seed : int
         Seed of the maker's hand (the same for every keyframe: the cloth stays one cloth).
+    antialias : {"best", "fast"}
+        Keyframe edges (:func:`~batik_waves.render.raster.rasterize`'s *antialias*;
+        see :data:`KEYFRAME_ANTIALIAS`).
+    drawer : callable, optional
+        What draws a keyframe: a picklable function of a :class:`KeyTask` returning
+        ``(jpeg, stamps)`` like :func:`draw_keyframe_timed` (the default; tests pass
+        a slow one).
     source_kw
         Passed to :func:`~batik_waves.eeg.sources.open_source`.
     """
@@ -286,6 +370,8 @@ class Session:
         ring: int = 8,
         cache: int = 64,
         seed: int = 0,
+        antialias: str = KEYFRAME_ANTIALIAS,
+        drawer: Callable[[KeyTask], tuple[bytes, tuple]] | None = None,
         poll: float = 0.005,
         **source_kw: Any,
     ) -> None:
@@ -303,6 +389,8 @@ class Session:
         self.new_visitor = float(new_visitor)
         self.attract_frames = int(attract_frames)
         self.seed = int(seed)
+        self.antialias = antialias
+        self.drawer = drawer if drawer is not None else draw_keyframe_timed
         self.poll = float(poll)
         self.source_kw = dict(source_kw)
         self.ring = Ring(ring)
@@ -315,10 +403,22 @@ class Session:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._pool: cf.Executor | None = None
+        self._side: cf.Executor | None = None  # take-homes: never behind keyframes
         self._in_flight = 0
+        # the drawer's one-place slot: the newest live keyframe waiting for a worker
+        self._wake = threading.Condition(self._lock)
+        self._pending: tuple[KeyTask, float, float] | None = None
+        self._last_live = -math.inf
+        self._background: deque[tuple[KeyTask, cf.Future]] = deque()
+        self.superseded = 0  # live parameters replaced by newer ones before a worker was free
+        self._offers = 0  # offers so far; _passed: the offer the drawer last passed over
+        self._passed = -1
+        self._last_offer = -math.inf
+        self._offer_period = math.inf
         self._seq = 0
         self._src: Source | None = None
         self._attract: list[bytes] = []
+        self._last_jpeg: bytes | None = None  # the newest live keyframe
         self._sample = None
         self._attract_i = 0
         self.state = "attract"
@@ -326,8 +426,12 @@ class Session:
         self.quality: dict[str, str] = {}
         self.bad: dict[str, str] = {}
         self.palette: Palette | None = None
-        self.latencies: deque[float] = deque(maxlen=2048)  # arrival -> sent (s), by the server
-        self.draw_times: deque[float] = deque(maxlen=2048)
+        # per keyframe sent (the first client's write): arrival -> sent (s), and its stages
+        self.latencies: deque[float] = deque(maxlen=2048)
+        self.fresh_latencies: deque[float] = deque(maxlen=2048)
+        self.stage_times: dict[str, deque[float]] = {k: deque(maxlen=2048) for k in STAGES}
+        self.draw_times: deque[float] = deque(maxlen=2048)  # submit -> JPEG back (s)
+        self._last_sent = 0
         self.visitor: _Visitor | None = None
         self.visitors = 0
         self.errors: deque[str] = deque(maxlen=16)
@@ -372,17 +476,27 @@ class Session:
                 initializer=initializer,
                 initargs=initargs,
             )
+            # at the keyframes' own priority: niced by 5 it took 4-12 s instead of 2-4 s
+            # on a loaded machine, and a visitor is waiting for it
+            self._side = cf.ProcessPoolExecutor(
+                max_workers=1, mp_context=ctx, initializer=initializer, initargs=initargs
+            )
             # the workers start now, from this (the main) thread: they die with it
             list(self._pool.map(_noop, range(self.workers)))
+            self._side.submit(_noop, 0).result()
         else:
             self._pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-draw")
+            self._side = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-side")
         try:
             self._src = self.open_source()
         except BaseException:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            self._shutdown_pools()
             raise
-        for name, target in (("kiosk-reader", self._read_loop), ("kiosk-pacer", self._pace_loop)):
+        for name, target in (
+            ("kiosk-reader", self._read_loop),
+            ("kiosk-pacer", self._pace_loop),
+            ("kiosk-drawer", self._draw_loop),
+        ):
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()
             self._threads.append(t)
@@ -391,15 +505,25 @@ class Session:
     def stop(self) -> None:
         """Stop the threads, the pool and the source (safe to call twice)."""
         self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
         for t in self._threads:
             t.join(timeout=10)
         self._threads = []
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self._shutdown_pools()
         if self._src is not None:
             self._src.close()
             self._src = None
+
+    def _shutdown_pools(self) -> None:
+        for pool in (self._pool, self._side):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._side = None
+        with self._lock:
+            self._pending = None
+            while self._background:
+                self._background.popleft()[1].cancel()
 
     def __enter__(self) -> Session:
         return self.start()
@@ -432,8 +556,26 @@ class Session:
             "version": self.version,
             "attract_loop": len(self._attract),
             "latency_ms": _percentiles(self.latencies),
+            "latency_fresh_ms": _percentiles(self.fresh_latencies),
+            "stages_ms": {k: _percentiles(v) for k, v in self.stage_times.items()},
             "draw_ms": _percentiles(self.draw_times),
+            "superseded": self.superseded,
         }
+
+    def sent(self, frame: Keyframe) -> None:
+        """Record that *frame* left the server (the server calls it after each write;
+        a keyframe is counted once, at its first client)."""
+        now = clock()
+        timing = frame.timing
+        with self._lock:
+            if timing is None or frame.seq <= self._last_sent:
+                return
+            self._last_sent = frame.seq
+            self.latencies.append(now - timing.arrival)
+            if timing.fresh:
+                self.fresh_latencies.append(now - timing.arrival)
+            for k, v in timing.stages(now).items():
+                self.stage_times[k].append(v)
 
     def snapshot(self):
         """The current visitor for a take-home (a ``store.Snapshot``), or None."""
@@ -457,10 +599,11 @@ class Session:
         )
 
     def draw(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
-        """Run *fn(*args)* (picklable) in the drawing pool: a take-home, off the loop."""
-        if self._pool is None:
+        """Run *fn(*args)* (picklable) off the event loop, in a process of its own
+        beside the keyframe workers: a take-home never waits behind keyframes."""
+        if self._side is None:
             raise SourceError("the kiosk session is not running")
-        return self._pool.submit(fn, *args)
+        return self._side.submit(fn, *args)
 
     # ------------------------------------------------------------- the reader
     def _read_loop(self) -> None:
@@ -481,8 +624,6 @@ class Session:
         raw: np.ndarray | None = None
         filled = 0
         next_quality = 0.0
-        last_submit = -math.inf
-        interval = 1.0 / self.fps
         src = self._src
         while not self._stop.is_set():
             try:
@@ -536,15 +677,12 @@ class Session:
             if env.times[-1] - vis.last_row >= 1.0:
                 vis.rows.append((float(env.times[-1]), params))
                 vis.last_row = float(env.times[-1])
-            state = self._live_state()
-            if state == "attract" or arrival - last_submit < interval:
+            if self._live_state() == "attract":
                 continue
-            with self._lock:
-                busy = self._in_flight >= max(1, self.workers)
-            if busy:
-                continue
-            last_submit = arrival
-            self._submit(KeyTask(self.motif, params, track.palette, self.seed, self.tile), arrival)
+            task = KeyTask(
+                self.motif, params, track.palette, self.seed, self.tile, antialias=self.antialias
+            )
+            self.offer(task, arrival)
 
     def _check_quality(self, src: Source, stream: EnvelopeStream, window: np.ndarray) -> None:
         line = stream.line_freq or (50.0, 60.0)
@@ -579,56 +717,176 @@ class Session:
         return ""
 
     # ------------------------------------------------------------ the drawing
-    def _submit(self, task: KeyTask, arrival: float) -> None:
-        key = (task.params, task.palette, task.tile)
-        with self._lock:
-            jpeg = self._cache.get(key)
-            if jpeg is not None:
-                self._cache.move_to_end(key)
+    # One drawer thread hands keyframes to the workers, newest first. A worker takes
+    # at most one keyframe at a time. The reader *offers* every new set of parameters;
+    # it waits in a one-place slot, and a newer offer replaces it (``superseded``), so
+    # no keyframe is ever drawn behind stale ones. A live keyframe goes out at most
+    # ``fps`` times a second, from the cache when its parameters were drawn before.
+    # The attract loop's frames are drawn only when no live keyframe waits.
+    def offer(self, task: KeyTask, arrival: float) -> None:
+        """Ask for a live keyframe of *task*, from a chunk read at *arrival*."""
+        now = clock()
+        with self._wake:
+            if self._pending is not None:
+                self.superseded += 1
+            dt = now - self._last_offer
+            if 0 < dt < 1.0:  # how often chunks come (a smoothed period)
+                p = self._offer_period
+                self._offer_period = dt if math.isinf(p) else 0.8 * p + 0.2 * dt
+            self._last_offer = now
+            self._offers += 1
+            self._pending = (task, arrival, now)
+            self._wake.notify()
+
+    def _capacity(self) -> int:
+        return max(1, self.workers)
+
+    def _draw_loop(self) -> None:
+        interval = 1.0 / self.fps
+        while not self._stop.is_set():
+            job = None
+            with self._wake:
+                wait = None
+                free = self._in_flight < self._capacity()
+                if self._pending is not None:
+                    now = clock()
+                    due = self._last_live + interval - now
+                    able = free or self._cached(self._pending[0]) is not None
+                    if due > 0 or not able:
+                        self._passed = self._offers  # these parameters have waited
+                        wait = due if due > 0 else None
+                    else:
+                        passed = self._passed == self._offers
+                        hold = hold_for_next_chunk(now - self._pending[2], self._offer_period)
+                        if passed and hold > 0:
+                            wait = hold
+                        else:
+                            job = ("live", *self._pending)
+                            self._pending = None
+                            # on the keyframe clock (drawing on the chunk after it is due
+                            # must not slow the rate), unless a whole interval behind
+                            sched = self._last_live + interval
+                            self._last_live = sched if now - sched < interval else now
+                # background frames leave a worker free for the next live keyframe (with
+                # one worker: they go only when no live keyframe waits)
+                cap = self._capacity()
+                if cap > 1:
+                    room = self._in_flight < cap - 1
+                else:
+                    room = self._in_flight == 0 and self._pending is None
+                if job is None and room and self._background:
+                    job = ("background", *self._background.popleft())
+                if job is None:
+                    self._wake.wait(wait if wait is not None else 0.5)
+                    continue
+            try:
+                if job[0] == "live":
+                    self._submit(job[1], job[2], job[3])
+                else:
+                    self._submit_background(job[1], job[2])
+            except Exception as err:  # recorded; the next keyframe is drawn as usual
+                self.errors.append(f"drawer: {type(err).__name__}: {err}")
+
+    def _key(self, task: KeyTask) -> KeyTask:
+        return task  # frozen: all it draws, and nothing else, is the key
+
+    def _cached(self, task: KeyTask) -> bytes | None:
+        """The cached JPEG of *task* (call with the lock held)."""
+        key = self._key(task)
+        jpeg = self._cache.get(key)
         if jpeg is not None:
-            self._publish(jpeg, arrival, self.state)
-            return
+            self._cache.move_to_end(key)
+        return jpeg
+
+    def _keep(self, task: KeyTask, jpeg: bytes) -> None:
+        with self._lock:
+            self._cache[self._key(task)] = jpeg
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    def _start_drawing(self, task: KeyTask) -> cf.Future | None:
         pool = self._pool
         if pool is None:
-            return
+            return None
         with self._lock:
             self._in_flight += 1
-        t0 = clock()
         try:
-            fut = pool.submit(draw_keyframe, task)
+            return pool.submit(self.drawer, task)
         except RuntimeError:  # shutting down
-            with self._lock:
-                self._in_flight -= 1
-            return
-        fut.add_done_callback(lambda f: self._drawn(f, key, arrival, t0))
+            self._freed()
+            return None
 
-    def _drawn(self, fut: cf.Future, key, arrival: float, t0: float) -> None:
-        with self._lock:
+    def _freed(self) -> None:
+        with self._wake:
             self._in_flight -= 1
+            self._wake.notify()
+
+    def _submit(self, task: KeyTask, arrival: float, offered: float) -> None:
+        submitted = clock()
+        with self._lock:
+            jpeg = self._cached(task)
+        if jpeg is not None:
+            state = self._live_state()
+            if state != "attract":
+                self._publish(jpeg, state, Timing(arrival, offered, submitted))
+            return
+        fut = self._start_drawing(task)
+        if fut is not None:
+            fut.add_done_callback(lambda f: self._drawn(f, task, arrival, offered, submitted))
+
+    def _drawn(self, fut: cf.Future, task: KeyTask, arrival, offered, submitted) -> None:
+        self._freed()
         if fut.cancelled():
             return
         err = fut.exception()
         if err is not None:
             self.errors.append(f"{type(err).__name__}: {err}")
             return
-        jpeg = fut.result()
-        self.draw_times.append(clock() - t0)
-        with self._lock:
-            self._cache[key] = jpeg
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        jpeg, stamps = fut.result()
+        returned = clock()
+        self.draw_times.append(returned - submitted)
+        self._keep(task, jpeg)
         state = self._live_state()
         if state != "attract":
-            self._publish(jpeg, arrival, state)
+            self._publish(jpeg, state, Timing(arrival, offered, submitted, stamps, returned))
 
-    def _publish(self, jpeg: bytes, arrival: float, state: str) -> None:
+    def _submit_background(self, task: KeyTask, out: cf.Future) -> None:
+        fut = self._start_drawing(task)
+        if fut is None:
+            out.cancel()
+            return
+
+        def done(f: cf.Future) -> None:
+            self._freed()
+            if f.cancelled():
+                out.cancel()
+            elif f.exception() is not None:
+                out.set_exception(f.exception())
+            else:
+                out.set_result(f.result()[0])
+
+        fut.add_done_callback(done)
+
+    def _draw_in_background(self, task: KeyTask) -> cf.Future:
+        """Draw *task* when no live keyframe waits (a future of its JPEG)."""
+        out: cf.Future = cf.Future()
+        with self._wake:
+            self._background.append((task, out))
+            self._wake.notify()
+        return out
+
+    def _publish(self, jpeg: bytes, state: str, timing: Timing | None = None) -> None:
         with self._lock:
             self._seq += 1
             seq = self._seq
         payload = {"state": state, "quality": dict(self.quality), "version": self.version}
         if state == "attract":
             payload["reason"] = self.reason
-        self.ring.publish(Keyframe(seq, state, arrival, _sse(seq, payload, jpeg), len(jpeg)))
+        if state != "attract":
+            self._last_jpeg = jpeg
+        arrival = timing.arrival if timing is not None else clock()
+        frame = Keyframe(seq, state, arrival, _sse(seq, payload, jpeg), len(jpeg), timing)
+        self.ring.publish(frame)
 
     # -------------------------------------------------------------- the pacer
     def _pace_loop(self) -> None:
@@ -643,13 +901,16 @@ class Session:
             self.state = state
             self.reason = self._reason() if state == "attract" else ""
             now = clock()
-            if state == "attract" and self._attract:
-                n = len(self._attract)
+            # until the loop is drawn (a slow motif takes seconds), the last live
+            # keyframe stands in: the page learns the state from the frames it gets
+            loop = self._attract or ([self._last_jpeg] if self._last_jpeg else [])
+            if state == "attract" and loop:
+                n = len(loop)
                 period = max(1, 2 * n - 2)  # forth and back: the loop has no seam
                 i = self._attract_i % period
                 self._attract_i += 1
-                frame = self._attract[i if i < n else period - i]
-                self._publish(frame, now, "attract")
+                frame = loop[i if i < n else period - i]
+                self._publish(frame, "attract")
             next_tick += interval
             if next_tick < now:
                 next_tick = now + interval
@@ -668,12 +929,9 @@ class Session:
                 tile=self.tile,
                 fps=self.fps,
                 sample=self._sample,
+                antialias=self.antialias,
             )
-            frames = []
-            for task in tasks:
-                if self._stop.is_set() or self._pool is None:
-                    return
-                frames.append(self._pool.submit(draw_keyframe, task))
+            frames = [self._draw_in_background(task) for task in tasks]
             self._attract = [f.result() for f in frames]
         except (RuntimeError, cf.CancelledError) as err:  # stopped while drawing
             self.errors.append(f"attract loop: {err}")
@@ -695,6 +953,30 @@ def _noop(i: int) -> int:
     return i
 
 
+#: Chunks that come at least this often (s) are waited for (see hold_for_next_chunk).
+NEXT_CHUNK = 0.05
+
+
+def hold_for_next_chunk(age: float, period: float) -> float:
+    """Seconds to hold parameters that waited *age* s for a worker (or for the keyframe
+    rate), when chunks come every *period* s: 0 means draw them now.
+
+    When a worker frees up between two chunks, the next chunk is at most one short
+    period away, and a keyframe drawn from it is that much fresher when it reaches the
+    screen; the waiting parameters would be superseded by it anyway. A slow source
+    (longer periods than :data:`NEXT_CHUNK`) is not waited for, and parameters are held
+    at most one and a half periods (a source that paused is drawn as it stopped).
+
+    >>> hold_for_next_chunk(0.010, 0.031)   # 31 ms chunks: the next comes in ~36 ms
+    0.0365
+    >>> hold_for_next_chunk(0.050, 0.031), hold_for_next_chunk(0.010, 1.0)
+    (0.0, 0.0)
+    """
+    if not period <= NEXT_CHUNK:
+        return 0.0
+    return round(max(0.0, 1.5 * period - age), 6)
+
+
 def attract_tasks(
     motif: str,
     *,
@@ -707,6 +989,7 @@ def attract_tasks(
     fps: float = 12.0,
     start: float = 20.0,
     sample: tuple[np.ndarray, tuple[str, ...], float] | None = None,
+    antialias: str = KEYFRAME_ANTIALIAS,
 ) -> list[KeyTask]:
     """The keyframes of the attract loop: *n* moments of the bundled sample, one
     keyframe interval apart, from *start* s in, through the same envelopes and
@@ -742,7 +1025,9 @@ def attract_tasks(
             )
         track = timeline.push(env, times=[float(env.times[-1])])
         while len(out) < n and env.times[-1] >= want[len(out)]:
-            out.append(KeyTask(motif, track.params[-1], track.palette, seed, tile))
+            out.append(
+                KeyTask(motif, track.params[-1], track.palette, seed, tile, antialias=antialias)
+            )
     while len(out) < n and out:  # a short sample: repeat its last moment
         out.append(out[-1])
     return out

@@ -89,6 +89,25 @@ def test_page_follows_the_source(kiosk, player, tmp_path):
         assert np.abs(live1.astype(float) - live2).mean() > 2.0, "the cloth does not move"
         assert _state_from_pixels(live1) == _state_from_pixels(live2) == "live"
 
+        # take-home: the box says "saving" at once, then "saved" with the four links
+        state = b.evaluate(
+            "(document.getElementById('take').click(), "
+            "document.getElementById('gift-box').className + '|' + "
+            "document.getElementById('take').disabled)"
+        )
+        assert state == "saving|true", state
+        _shot(b, "take-home-saving", out)
+        _wait(
+            lambda: b.evaluate("document.getElementById('gift-box').className") == "saved",
+            30,
+            "the take-home to be saved",
+        )
+        assert b.evaluate("document.getElementById('links').childElementCount") == 4
+        assert b.evaluate("document.getElementById('take').disabled") is False
+        assert "tersimpan" in b.evaluate("document.getElementById('gift-text').textContent")
+        _shot(b, "take-home-saved", out)
+        b.evaluate("document.getElementById('gift-close').click()")
+
         # the headset goes quiet: attract within 3 s, the cloth keeps moving
         player.stop()
         k.wait_state(("attract",), 3.0)

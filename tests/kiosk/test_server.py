@@ -154,8 +154,15 @@ def test_healthz_reports(client):
         "rss_bytes",
         "uptime_s",
         "source_restarts",
+        "latency_ms",
+        "latency_fresh_ms",
+        "stages_ms",
+        "superseded",
     ):
         assert key in body
+    from batik_waves.kiosk.session import STAGES
+
+    assert tuple(body["stages_ms"]) == STAGES
     assert body["state"] == "attract" and body["source_state"] == "closed"
     assert body["clients"] == 0 and body["rss_bytes"] > 10_000_000
 
@@ -166,4 +173,68 @@ def test_event_streams_are_bounded(tmp_path):
         r = Client(server.sock.getsockname()[1]).get("/events")
         assert r.status_code == 503 and r.headers["retry-after"]
     finally:
+        server.stop()
+
+
+class _SlowTakeHomes(Session):
+    """A session whose take-homes wait until the test lets them finish."""
+
+    def __init__(self) -> None:
+        super().__init__("replay:sample")
+        import concurrent.futures as cf
+
+        self.futures: list[cf.Future] = []
+        self.hold = True
+
+    def snapshot(self):
+        return "a visitor"
+
+    def draw(self, fn, *args):
+        import concurrent.futures as cf
+
+        from batik_waves.kiosk.store import FILES
+
+        fut: cf.Future = cf.Future()
+        if self.hold:
+            self.futures.append(fut)
+        else:
+            fut.set_result({name: b"x" for name in FILES})
+        return fut
+
+
+def test_take_homes_being_drawn_are_bounded(tmp_path):
+    import threading
+    import time
+
+    from batik_waves.kiosk.server import MAX_SAVING
+    from batik_waves.kiosk.store import FILES
+
+    session = _SlowTakeHomes()
+    store = TakeHomeStore(tmp_path / "store", max_visitors=5)
+    server = _serve(create_app(session, store=store))
+    client = Client(server.sock.getsockname()[1])
+    try:
+        replies: list[Reply] = []
+        waiting = [
+            threading.Thread(target=lambda: replies.append(client.post("/take-home")))
+            for _ in range(MAX_SAVING)
+        ]
+        for t in waiting:
+            t.start()
+        end = time.monotonic() + 10
+        while len(session.futures) < MAX_SAVING and time.monotonic() < end:
+            time.sleep(0.01)
+        over = client.post("/take-home")  # one more while MAX_SAVING are being drawn
+        assert over.status_code == 503 and over.headers["retry-after"]
+        session.hold = False
+        for fut in session.futures:
+            fut.set_result({name: b"x" for name in FILES})
+        for t in waiting:
+            t.join(10)
+        assert [r.status_code for r in replies] == [200] * MAX_SAVING
+        assert client.post("/take-home").status_code == 200  # room again
+    finally:
+        for fut in session.futures:
+            if not fut.done():
+                fut.set_result({name: b"x" for name in FILES})
         server.stop()

@@ -12,7 +12,8 @@ import pytest
 from kiosk_util import HOST, counts, kiosk_fixture, player_fixture, sse_frames  # noqa: F401
 from PIL import Image
 
-from batik_waves.kiosk.session import DEFAULT_TILE, Keyframe, Ring
+from batik_waves.eeg.sources import Source, clock
+from batik_waves.kiosk.session import DEFAULT_TILE, STAGES, Keyframe, KeyTask, Ring, Session, Timing
 
 
 def test_ring_keeps_the_newest_and_drops_for_slow_readers():
@@ -127,3 +128,119 @@ def test_twenty_clients(kiosk):
         assert rss1 - rss0 < 20e6, (rss0, rss1)
     finally:
         stop.set()
+
+
+# ------------------------------------------------- the drawer: newest first, never queued
+class _Quiet(Source):
+    """A source that opens and never sends a sample (the tests offer keyframes by hand)."""
+
+    label = "quiet"
+
+    def _open(self) -> None:
+        self.ch_names, self.ch_types, self.rate = ("Fz",), ("eeg",), 256.0
+
+    def _read(self):
+        return None
+
+    def _close(self) -> None:
+        pass
+
+
+#: The seeds the slow drawer was asked for, and the newest offered at that moment
+#: (a thread drawer, workers=0, shares this process).
+_CALLS: list[tuple[int, int]] = []
+_OFFERED: list[int] = [0]
+
+
+def _slow_drawer(task: KeyTask):
+    """A keyframe drawer that takes 0.3 s (live tasks carry seeds >= 1 as their names)."""
+    t0 = clock()
+    if task.seed >= 1:
+        _CALLS.append((task.seed, _OFFERED[-1]))
+    time.sleep(0.3)
+    t = clock()
+    return b"jpeg-%d" % task.seed, (t0, t0, t, t)
+
+
+def _sleepy_drawer(task: KeyTask):
+    """A keyframe drawer that takes 3 s (run in a worker process)."""
+    t0 = clock()
+    time.sleep(3.0)
+    t = clock()
+    return b"jpeg", (t0, t0, t, t)
+
+
+def _quick(x: int) -> int:
+    return x + 1
+
+
+def _task(seed: int) -> KeyTask:
+    from batik_waves.motifs.kawung import KawungParams
+    from batik_waves.motifs.palette import palette
+
+    return KeyTask("kawung", KawungParams(), palette("indigo"), seed, 64)
+
+
+def test_superseded_parameters_are_dropped_and_the_newest_drawn():
+    _CALLS.clear()
+    s = Session(_Quiet(), workers=0, fps=1000.0, drawer=_slow_drawer, attract_frames=1)
+    with s:
+        for seed in range(1, 31):  # a new set of parameters every 40 ms for 1.2 s
+            _OFFERED.append(seed)
+            s.offer(_task(seed), clock())
+            time.sleep(0.04)
+        end = time.monotonic() + 5
+        while time.monotonic() < end and (not _CALLS or _CALLS[-1][0] != 30):
+            time.sleep(0.05)
+    drawn = [seed for seed, _ in _CALLS]
+    # the drawer never fell behind: each keyframe drawn was the newest offered when a
+    # worker took it (or one older, offered while the worker was starting), and the
+    # last one offered was drawn
+    assert drawn == sorted(set(drawn)) and drawn[-1] == 30, drawn
+    assert all(newest - seed <= 1 for seed, newest in _CALLS), _CALLS
+    assert len(drawn) <= 8, drawn  # 1.2 s of 0.3 s draws: the rest were superseded
+    assert s.superseded == 30 - len(drawn)
+
+
+def test_take_home_does_not_wait_behind_busy_keyframe_workers():
+    s = Session(_Quiet(), workers=1, fps=1000.0, drawer=_sleepy_drawer, attract_frames=1)
+    with s:
+        s.offer(_task(1), clock())
+        end = time.monotonic() + 5
+        while s._in_flight == 0 and time.monotonic() < end:
+            time.sleep(0.01)
+        assert s._in_flight == 1  # the only keyframe worker is busy for 3 s
+        t0 = time.monotonic()
+        assert s.draw(_quick, 41).result(timeout=2.5) == 42
+        waited = time.monotonic() - t0
+        assert s._in_flight == 1, "the take-home finished only after the keyframe"
+    assert waited < 2.5
+
+
+def test_timing_stages_add_up_to_the_latency():
+    arrival = 10.0
+    t = Timing(arrival, 10.004, 10.006, (10.010, 10.030, 10.045, 10.048), 10.050)
+    stages = t.stages(10.052)
+    assert tuple(stages) == ("reader", "queue", "generate", "rasterize", "jpeg", "send", "return")
+    assert set(stages) == set(STAGES)
+    assert sum(stages.values()) == pytest.approx(10.052 - arrival)
+    assert stages["generate"] == pytest.approx(0.020)
+    cached = Timing(arrival, 10.004, 10.006).stages(10.008)
+    assert not Timing(arrival, 10.004, 10.006).fresh
+    assert sum(cached.values()) == pytest.approx(0.008)
+
+
+def test_attract_shows_before_its_loop_is_drawn():
+    # the loop of a slow motif takes seconds to draw: the page must learn "attract" now
+    s = Session(_Quiet(), workers=0, stale=0.2, drawer=_sleepy_drawer, attract_frames=4)
+    with s:
+        s._publish(b"live-jpeg", "live")  # a visitor's last keyframe
+        seq = s.ring.newest().seq
+        end = time.monotonic() + 3
+        frame = None
+        while time.monotonic() < end and (frame is None or frame.state != "attract"):
+            frame = s.ring.wait_sync(seq, 0.5) or frame
+            seq = frame.seq if frame is not None else seq
+        assert frame is not None and frame.state == "attract"
+        assert s.status()["attract_loop"] == 0  # not drawn yet
+        assert b"attract" in frame.message

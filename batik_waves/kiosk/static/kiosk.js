@@ -132,31 +132,71 @@
     if (Date.now() - lastEvent > STALE) { lastEvent = Date.now(); connect(); }
   }, 2000);
 
-  // take-home: the server saves this visitor's batik and answers with its links
+  // take-home: the server saves this visitor's batik and answers with its links. The
+  // box says at once that it is saving, then that it is saved (or why not); the button
+  // waits until the answer has come, so one press makes one take-home.
   var gift = document.getElementById("gift");
+  var box = document.getElementById("gift-box");
+  var takeBtn = document.getElementById("take");
   var closeTimer = 0;
-  document.getElementById("take").addEventListener("click", function () {
-    fetch("/take-home", { method: "POST" }).then(function (r) { return r.json(); })
-      .then(function (res) {
-        var text = document.getElementById("gift-text");
-        var links = document.getElementById("links");
-        var qr = document.getElementById("qr");
-        links.textContent = ""; qr.textContent = "";
-        if (res.error) { text.textContent = res.error; }
-        else {
-          text.textContent = res.url ? "Pindai untuk mengunduh · scan to download" :
-            "Batik Anda tersimpan · your batik is saved";
-          if (res.qr_svg) { qr.innerHTML = res.qr_svg; }
-          Object.keys(res.files).forEach(function (n) {
-            var a = document.createElement("a");
-            a.href = res.files[n]; a.textContent = n; a.setAttribute("download", "");
-            links.appendChild(a);
-          });
-        }
-        gift.hidden = false;
-        clearTimeout(closeTimer);
-        closeTimer = setTimeout(function () { gift.hidden = true; }, 45000);
-      }).catch(function () { /* the server is restarting: the button can be pressed again */ });
+  var saving = false;
+  var SAVE_TIMEOUT = 30000;  // ms: a take-home that takes longer is reported as failed
+  var SAY = {
+    saving: "Menyimpan batik Anda\u2026 \u00b7 saving your batik\u2026",
+    saved: "Batik Anda tersimpan \u00b7 your batik is saved",
+    scan: "Pindai untuk mengunduh \u00b7 scan to download",
+    nobody: "Belum ada yang memakai headset \u00b7 nobody is wearing the headset yet",
+    busy: "Sedang menyimpan batik lain, coba lagi sebentar \u00b7 " +
+      "another batik is being saved, try again in a moment",
+    failed: "Maaf, batik Anda belum tersimpan. Coba lagi. \u00b7 " +
+      "Sorry, your batik was not saved. Please try again."
+  };
+
+  function showGift(kind, text, res) {
+    var links = document.getElementById("links");
+    var qr = document.getElementById("qr");
+    box.className = kind;  // saving | saved | error (kiosk.css)
+    document.getElementById("gift-text").textContent = text;
+    links.textContent = ""; qr.textContent = "";
+    if (res) {
+      if (res.qr_svg) { qr.innerHTML = res.qr_svg; }
+      Object.keys(res.files).forEach(function (n) {
+        var a = document.createElement("a");
+        a.href = res.files[n]; a.textContent = n; a.setAttribute("download", "");
+        links.appendChild(a);
+      });
+    }
+    gift.hidden = false;
+    clearTimeout(closeTimer);
+    if (kind !== "saving") {
+      closeTimer = setTimeout(function () { gift.hidden = true; }, kind === "saved" ? 45000 : 8000);
+    }
+  }
+
+  function doneSaving() { saving = false; takeBtn.disabled = false; }
+
+  takeBtn.addEventListener("click", function () {
+    if (saving) { return; }
+    saving = true; takeBtn.disabled = true;
+    showGift("saving", SAY.saving, null);
+    var ctrl = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = setTimeout(function () { if (ctrl) { ctrl.abort(); } }, SAVE_TIMEOUT);
+    fetch("/take-home", { method: "POST", signal: ctrl ? ctrl.signal : undefined })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (res) {
+          clearTimeout(timer);
+          doneSaving();
+          if (r.ok && res.files) { showGift("saved", res.url ? SAY.scan : SAY.saved, res); }
+          else if (r.status === 409) { showGift("error", SAY.nobody, null); }
+          else if (r.status === 503) { showGift("error", SAY.busy, null); }
+          else { showGift("error", SAY.failed, null); }
+        });
+      })
+      .catch(function () {  // the server is restarting, or it took too long
+        clearTimeout(timer);
+        doneSaving();
+        showGift("error", SAY.failed, null);
+      });
   });
   document.getElementById("gift-close").addEventListener("click", function () { gift.hidden = true; });
 
