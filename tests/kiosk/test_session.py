@@ -108,9 +108,11 @@ class _Counter(threading.Thread):
 
 @pytest.mark.slow
 def test_twenty_clients(kiosk):
-    # the fan-out to many clients is under test here, not drawing speed (that is
-    # benchmarks/bench_kiosk.py's, at the default tile): small tiles keep the suite's
-    # two busy cores ahead of 10 keyframes a second
+    # the fan-out to many clients is under test here, not drawing speed: every client
+    # gets (nearly) every keyframe the server publishes, however many listen, and the
+    # server's memory stays flat. The rate itself (>= 10 a second for 20 clients at the
+    # default tile) is benchmarks/bench_kiosk.py's: a timed assertion fails on a busy
+    # machine whatever the code does.
     k = kiosk("replay:sample", calibration=1.0, tile=256)
     k.wait_state(("live",), 20)
     stop = threading.Event()
@@ -120,11 +122,14 @@ def test_twenty_clients(kiosk):
     try:
         time.sleep(3)
         t0, rss0 = time.monotonic(), counts()["rss"]
+        seq0 = k.session.ring.newest().seq
         assert k.session.status()["state"] == "live"
         time.sleep(15)
         t1, rss1 = time.monotonic(), counts()["rss"]
-        rates = [sum(t0 <= t <= t1 for t in c.times) / (t1 - t0) for c in clients]
-        assert min(rates) >= 10.0, rates
+        published = k.session.ring.newest().seq - seq0
+        got = [sum(t0 <= t <= t1 for t in c.times) for c in clients]
+        assert published >= 15, published  # it kept publishing (>= 1 a second)
+        assert min(got) >= 0.9 * published - 2, (published, got)
         assert rss1 - rss0 < 20e6, (rss0, rss1)
     finally:
         stop.set()
