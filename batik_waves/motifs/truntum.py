@@ -7,8 +7,8 @@ blue-black or sogan ground, and little cecek dots in the dark between the flower
 
 The flower is an eight-point star of four large and four small petals (``"star"``),
 a five-petalled jasmine (``"jasmine"``, *melati*), or a closed jasmine bud in its calyx
-on a short stem (``"bud"``, *kuntum*). Its heart is a ring of stamens round a small disc. The fields
-lie on a square grid, or with every other column dropped by half a field
+on a short stem (``"bud"``, *kuntum*). Its heart is a ring of stamens round a small
+disc. The fields lie on a square grid, or with every other column dropped by half a field
 (``grid="half-drop"``). Between the flowers, at the corners of the fields, stand the
 cecek: one dot, a cluster of three or of seven, or a scatter of fine dots.
 
