@@ -522,9 +522,9 @@ def _keris_shape(rings: dict, half: float) -> BaseGeometry:
     base = line[len(line) // 2 :][::-1]  # the back edge from the base
     length = float(line[len(line) // 2 - 1, 0])
     bites = []
-    for f in (0.035, 0.075, 0.115):
+    for f in (0.05, 0.1):
         y = float(np.interp(f * length, base[:, 0], base[:, 1]))
-        bites.append(shapely.Point(f * length, y - 0.05 * half).buffer(0.2 * half, quad_segs=4))
+        bites.append(shapely.Point(f * length, y - 0.04 * half).buffer(0.14 * half, quad_segs=4))
     blade = blade.difference(shapely.union_all(bites))
     part = 0.1 * half
     ganja = Polygon(rings["ganja"]).buffer(0.04 * half, quad_segs=4)
