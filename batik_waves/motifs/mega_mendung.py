@@ -6,8 +6,12 @@ side by side, with a dye bath after each, so the outermost band took every bath 
 is darkest and each band inside is a shade lighter, in one hue (``BATIK.md``: seven
 gradations is the master's rule, three to five on market cloth, nine also seen). The
 cloud is ringed by the wax line, the cloth's own colour, outermost. Clouds tile in
-staggered rows, each row partly covering the one above it. *Wadasan*, the rock form,
-is the same cloud stood upright: taller, peaked, with its tails lifted before they curl.
+staggered rows, each row partly covering the one above it. *Wadasan*, the Cirebon
+rock (``form="rock"``), is drawn the same way from another outline: a mass of cut
+stone rising in peaks, its flanks in straight facets that step in at ledges, every
+corner filleted so the wax lines stay smooth; its bands follow every facet, like
+strata, and its rows stack the other way, the lower row in front with the peaks of
+the row behind rising over it.
 
 Construction. One cloud is built once per parameter set (and cached): its silhouette
 is the union of a base ellipse, a row of lobes over it and the two tails, closed by a
@@ -23,7 +27,8 @@ wide ends in a point inside it, as the inner lines of a drawn cloud do.
 
 The clouds sit on a lattice with vectors ``a = (W / clouds, 0)`` and ``b = (a / 2,
 H / rows)``: rows are staggered by half a cloud. Which cloud covers which is decided
-locally (a cloud lower down, or to the right in its row, is in front), so the cover
+locally (a cloud higher up, or to the right in its row, is in front; for rock, lower
+down or to the left), so the cover
 is consistent on the torus and the same for every cloud: the visible part of each
 band is computed once, on the prototype, and copied to every site in one vectorised
 step; copies that cross the tile edge are clipped and re-enter from the other side.
@@ -157,6 +162,14 @@ class MegaMendungParams(MotifParams):
     wax_line: float = param(
         0.035, range=(0.0, 0.08), unit="× H", doc="The light wax line round each cloud."
     )
+    form: str = param(
+        "cloud",
+        choices=("cloud", "rock"),
+        doc="cloud: the mega mendung; rock: the wadasan, stacked rock with faceted, "
+        "stepped contours rising to peaks (one per lobe; curl leans them outward and "
+        "curl_size deepens the steps; the tails are the cloud's alone)",
+        role="structural",
+    )
     ramp: str = param(
         "ink",
         choices=("ink", "fill", "accent"),
@@ -212,22 +225,23 @@ class MegaMendungParams(MotifParams):
             "isen_where": "ground",
             "isen_scale": 0.06,
         },
-        # wadasan: the rock-cloud, stood upright: taller, one peak rising to a point
-        # between tails lifted 45° before they curl, fewer and broader bands, in soga
+        # wadasan: the Cirebon rock: faceted, stepped stone in three peaks, six bands
+        # graded in soga, the rows stacked deep so each row's peaks rise over the last
         "wadasan": {
             "palette": "solo-sogan",
             "ramp": "ink",
             "ground": "cloth",
-            "bands": 5,
-            "band_spacing": 0.06,
-            "aspect": 1.0,
-            "overlap": 0.25,
-            "lobes": 1,
-            "lobe_height": 1.0,
+            "form": "rock",
+            "bands": 6,
+            "band_spacing": 0.05,
+            "aspect": 0.8,
+            "overlap": 0.45,
+            "span": 0.94,
+            "lobes": 3,
+            "lobe_height": 0.8,
             "curl": 0.8,
-            "curl_size": 0.3,
-            "tip_angle": 45.0,
-            "lightest": 0.7,
+            "curl_size": 0.4,
+            "lightest": 0.8,
         },
     }
 
@@ -304,7 +318,7 @@ class _Cloud:
 
 _SHAPE = (
     "bands", "band_spacing", "aspect", "lobes", "lobe_height", "curl", "curl_size",
-    "tip_angle", "wax_line",
+    "tip_angle", "wax_line", "form",
 )  # fmt: skip
 _STEPS = 1024  # a float shape parameter is drawn to 1/1024 of its range
 
@@ -337,7 +351,7 @@ def _extent(key: tuple) -> tuple[float, float, float, float]:
 def _cloud(key: tuple, width: float) -> _Cloud:
     """The cloud whose drawn width (tails and wax line included) is *width* px,
     centred on its bounds."""
-    bands, spacing, aspect, *_, wax = key
+    bands, spacing, aspect, *_, wax, _form = key
     x0, y0, x1, y1 = _extent(key)
     W = width / (x1 - x0)
     H = aspect * W
@@ -347,15 +361,21 @@ def _cloud(key: tuple, width: float) -> _Cloud:
     outlines = [sil.buffer(wax * H, quad_segs=q) if wax > 0 else sil, sil]
     d = spacing * H
     for k in range(1, bands):
-        outlines.append(sil.buffer(-k * d, quad_segs=q))
+        inner = sil.buffer(-k * d, quad_segs=q)
+        if _form == "rock":  # the facets' offsets meet in needles: trim them
+            e = 0.01 * H
+            inner = inner.buffer(-e, quad_segs=8).buffer(e, quad_segs=8)
+        outlines.append(inner)
     outlines = [shapely.simplify(_polys(o), _SIMPLIFY) for o in outlines]
     return _Cloud(tuple(outlines), float(width), float(H), float((y1 - y0) * W))
 
 
 def _silhouette(key: tuple, W: float, coarse: bool = False) -> BaseGeometry:
     """The cloud's outline for nominal width *W* px (y down, body centred at 0)."""
-    _, _, aspect, lobes, lobe_h, turns, curl_size, tip_angle, wax = key
+    _, _, aspect, lobes, lobe_h, turns, curl_size, tip_angle, wax, form = key
     H = aspect * W
+    if form == "rock":
+        return _rock(key, W, coarse)
     # the body: a base ellipse and a row of lobes rising over it (y down: up is -y)
     body_rx, body_ry = 0.34 * W, 0.3 * H
     body_y = 0.16 * H
@@ -386,6 +406,63 @@ def _silhouette(key: tuple, W: float, coarse: bool = False) -> BaseGeometry:
     if coarse and wax > 0:
         sil = sil.buffer(wax * H, quad_segs=q)
     return sil
+
+
+def _rock(key: tuple, W: float, coarse: bool = False) -> BaseGeometry:
+    """The wadasan's outline for nominal width *W* px (y down, base at 0).
+
+    A mass of rock whose top rises in ``lobes`` peaks, one of them (left of the
+    middle) highest, the others lower by ``lobe_height``, each peak a point whose
+    flanks step in at a ledge on the way up (``curl_size`` sets how deep), the outer
+    peaks leaning outward (``curl``), and whose sides come down in two facets to the
+    foot, which the row in front hides. Every corner is rounded by a small fillet, so
+    the wax lines run smooth while the facets read as cut stone; the bands, inward
+    offsets of this outline, follow every facet and step as the strata of a Cirebon
+    rock do.
+    """
+    _, _, aspect, lobes, lobe_h, turns, curl_size, _, wax, _ = key
+    H = aspect * W
+    step = 0.1 + 0.6 * (curl_size - 0.3) / 0.3  # how deep a ledge steps in
+    lean = 0.06 * W * (turns - 0.5) / 0.8
+    t = np.linspace(0.0, 1.0, lobes) if lobes > 1 else np.full(1, 0.4)
+    xs = (t - 0.5) * 0.76 * W
+    hw = 0.38 * W / lobes  # half the room of one peak
+    heights = H * (1.0 - lobe_h * 0.4 * np.clip(np.abs(t - 0.4) / 0.6, 0, 1) ** 0.8)
+    heights = np.minimum(heights, H * (1.0 - 0.05 * np.arange(lobes) % 2))
+    valleys = (
+        [0.42 * H]
+        + [0.45 * min(heights[k], heights[k + 1]) + 0.25 * H for k in range(lobes - 1)]
+        + [0.36 * H]
+    )
+    pts = [(-0.5 * W, 0.0), (-0.53 * W, 0.18 * H), (-0.47 * W, 0.3 * H)]
+    for k, (x, h) in enumerate(zip(xs, heights, strict=True)):
+        vl, vr = valleys[k], valleys[k + 1]
+        s = lean * (t[k] - 0.5) * 2 if lobes > 1 else 0.0
+        pts += [
+            (x - hw, vl),
+            (x - 0.72 * hw, vl + 0.45 * (h - vl)),
+            (x - (0.72 - 0.4 * step) * hw, vl + (0.45 + 0.12 * step) * (h - vl)),  # ledge
+            (x - 0.3 * hw + 0.5 * s, vl + 0.85 * (h - vl)),
+            (x + s, h),  # the point
+            (x + 0.4 * hw + 0.5 * s, vr + 0.7 * (h - vr)),
+            (x + (0.62 - 0.4 * step) * hw, vr + (0.55 - 0.1 * step) * (h - vr)),  # ledge
+            (x + 0.62 * hw, vr + 0.42 * (h - vr)),
+        ]
+    pts += [(0.5 * W, valleys[-1]), (0.46 * W, 0.2 * H), (0.52 * W, 0.08 * H), (0.44 * W, 0.0)]
+    pts += [(0.18 * W, -0.07 * H), (0.08 * W, -0.02 * H), (-0.24 * W, -0.08 * H)]  # the foot
+    sil = _valid_polygon(Polygon([(px, -py) for px, py in pts]))
+    q = 4 if coarse else 64
+    r = 0.025 * H  # the fillet at every corner
+    sil = sil.buffer(r, quad_segs=q).buffer(-2 * r, quad_segs=q)
+    sil = _largest(sil.buffer(r, quad_segs=q))
+    sil = shapely.affinity.translate(sil, 0.0, 0.5 * H)
+    if coarse and wax > 0:
+        sil = sil.buffer(wax * H, quad_segs=q)
+    return sil
+
+
+def _valid_polygon(poly: Polygon) -> BaseGeometry:
+    return poly if poly.is_valid else _largest(shapely.make_valid(poly))
 
 
 def _polys(g: BaseGeometry) -> BaseGeometry:
@@ -557,13 +634,24 @@ def _copies(geom: BaseGeometry, sites: np.ndarray, displace=None) -> np.ndarray:
     shell = np.r_[True, ring_part[1:] != ring_part[:-1]]
     n_holes = np.bincount(ring_part, minlength=len(parts)) - 1
     if n_holes.max() == 0:
-        return shapely.polygons(new[:, shell].ravel())
+        return _mended(shapely.polygons(new[:, shell].ravel()))
     h = int(n_holes.max())
     holes = np.full((n, len(parts), h), None, dtype=object)
     slot = np.arange(len(ring_part)) - np.searchsorted(ring_part, ring_part) - 1
     cols = np.flatnonzero(~shell)
     holes[:, ring_part[cols], slot[cols]] = new[:, cols]
-    return shapely.polygons(new[:, shell].ravel(), holes=holes.reshape(n * len(parts), h))
+    return _mended(shapely.polygons(new[:, shell].ravel(), holes=holes.reshape(n * len(parts), h)))
+
+
+def _mended(polys: np.ndarray) -> np.ndarray:
+    """*polys* with any the hand's displacement folded (a thin point of a deep band
+    pushed across itself) made valid again, as polygons."""
+    bad = ~shapely.is_valid(polys)
+    if not bad.any():
+        return polys
+    fixed = shapely.get_parts(shapely.make_valid(polys[bad]))
+    fixed = fixed[(shapely.get_type_id(fixed) == 3) & (shapely.area(fixed) > 1e-9)]
+    return np.concatenate([polys[~bad], fixed])
 
 
 def _ground_cell(
@@ -656,7 +744,9 @@ def mega_mendung(
     cloud = _cloud(_shape_key(p), lay.cloud_w)
     H = cloud.height
     reach = 0.75 * lay.cloud_w + 2
-    front = [(cloud, v) for v in _front_offsets(lay.a, lay.b, 2 * reach)]
+    # rock stands the other way: the lower row in front, the peaks behind rising over it
+    ahead = -1.0 if p.form == "rock" else 1.0
+    front = [(cloud, ahead * v) for v in _front_offsets(lay.a, lay.b, 2 * reach)]
     rings = _visible(cloud, front)
     names = _band_names(p.bands)
     col = _colours(p, pal)
@@ -694,6 +784,8 @@ def mega_mendung(
             ]
             marks = _ground_cell(cell, covers, scale, p.isen, isen_seed)
             polys["isen-ground"] = clip_to_box(_copies(marks, sites, displace), box)
+    if p.form == "rock":  # facets meet at near-touching points: snap them apart
+        polys = {k: _polys(shapely.set_precision(v, 1e-3)) for k, v in polys.items()}
     veins = MultiPolygon()
     if p.crackle > 0:
         veins = crackle(
@@ -731,8 +823,8 @@ def mega_mendung_cloth(
         ``params_at(y) -> MegaMendungParams`` for ``y`` from 0 (top) to 1 (foot). Each
         row of clouds takes the parameters at its own height; ``clouds`` and ``ground``
         (the structural ones) are read from the top, so the cloud width and the ground
-        stay one across the cloth. Each row covers the row below it, whatever that
-        row's parameters. Isen-isen are drawn in the cores only (``isen_where="ground"``
+        stay one across the cloth. Each row covers the row below it (rock: the row
+        above it), whatever that row's parameters. Isen-isen are drawn in the cores only (``isen_where="ground"``
         is a tile feature).
     size : (int, int)
         Cloth width and height in px.
@@ -778,12 +870,14 @@ def mega_mendung_cloth(
         cloud = _cloud(_shape_key(pj), cw)
         # in front: the right neighbours in the row and the clouds of the two rows
         # above (as on the tile), each with its own row's parameters
-        front = [(cloud, np.array([i * pitch, 0.0])) for i in (1, 2) if i * pitch < 2 * reach]
+        # (for rock, the other way: the left neighbours and the two rows below)
+        d = -1 if top.form == "rock" else 1
+        front = [(cloud, np.array([d * i * pitch, 0.0])) for i in (1, 2) if i * pitch < 2 * reach]
         for k in (1, 2):
-            above = row_params[max(idx - k, 0)]
+            above = row_params[min(max(idx - d * k, 0), len(row_params) - 1)]
             cloud_a = _cloud(_shape_key(above), above.span * pitch)
             for i in range(-4, 5):
-                v = np.array([(i + 0.5 * k) * pitch, -k * row_h])
+                v = np.array([(i + 0.5 * k) * pitch, -d * k * row_h])
                 if abs(v[0]) < 2 * reach and k * row_h < 2 * reach:
                     front.append((cloud_a, v))
         rings = _visible(cloud, front)

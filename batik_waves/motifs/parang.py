@@ -22,9 +22,11 @@ apart, as in slobog). The parting line curls into a spiral of ``hook`` radius wi
 ``curl`` degrees at the head of each blade, and (turned by a half turn) at its foot.
 The rusak break cuts across the body only. The barong's eye (an ink almond with a
 light white and an ink pupil) and the kusumo flower sit on the blade's upper body; one
-mlinjon sits at the foot of each parting curve. A keris (curigo) is a straight blade
-with five luk drawn off its axis's normal (so the waves never fold), a gandik swell at
-the base and a ganja cross-piece, standing apart like a row of daggers. Copies are
+mlinjon sits at the foot of each parting curve. A keris (curigo) lies along its band,
+slanted a little from the band's line with its hilt low at the back and its point high
+at the front, fitted between the garis miring and clear of the next keris: a blade of
+seven luk drawn off its axis's normal (so the waves never fold) with the gandik and its
+kembang kacang, the greneng, the ganja, and the hilt, in a row along the band. Copies are
 placed with one vectorised affine map per blade, the hand of the maker (line wobble,
 crackle) is added in tile coordinates from periodic noise, and the result is clipped
 to the tile: what crosses an edge re-enters on the opposite side, exactly as
@@ -121,26 +123,36 @@ class ParangParams(MotifParams):
         range=(0.2, 0.6),
         unit="× 0.6 D",
         doc="S-curve bend: how far the parting S bows, its upper half one way and its lower "
-        "half the other",
+        "half the other; a keris's luk wave deeper with it",
     )
     sway: float = param(0.05, range=(0.0, 0.35), unit="× 0.5 D", doc="extra sideways bow of the S")
     lean: float = param(
         35.0,
         range=(20.0, 60.0),
         unit="°",
-        doc="slant of the blades from the across-band direction (the S bows about it)",
+        doc="slant of the blades from the across-band direction (the S bows about it); a "
+        "keris lies at half this slant from the band's line",
     )
     hook: float = param(
-        0.14, range=(0.08, 0.25), unit="× D", doc="radius of the curl at each blade's head and foot"
+        0.14,
+        range=(0.08, 0.25),
+        unit="× D",
+        doc="radius of the curl at each blade's head and foot (a keris: the size of its "
+        "kembang kacang)",
     )
-    curl: float = param(300.0, range=(120.0, 360.0), unit="°", doc="how far each curl winds in")
+    curl: float = param(
+        300.0,
+        range=(120.0, 360.0),
+        unit="°",
+        doc="how far each curl winds in (a keris's kembang kacang winds three quarters of it)",
+    )
     thickness: float = param(
         0.28,
         range=(0.06, 0.3),
         unit="× D",
         doc="blade thickness: S-blades of 0.2 or more fill their share of the band and "
-        "nest into one chain, thinner ones slim in proportion and stand apart; the keris's "
-        "width at its base",
+        "nest into one chain, thinner ones slim in proportion and stand apart; a keris is "
+        "1.2 × this wide at its base, slimmer where the row is crowded",
     )
     taper: float = param(
         0.35,
@@ -237,8 +249,8 @@ class ParangParams(MotifParams):
         },
         "curigo": {
             "blade": "keris",
-            "blades": 8,
-            "lean": 30.0,
+            "blades": 6,
+            "lean": 40.0,
             "hook": 0.1,
             "sway": 0.0,
             "thickness": 0.27,
@@ -323,11 +335,6 @@ def _spiral(
     a0 = math.atan2(start[1] - centre[1], start[0] - centre[0])
     ang = a0 - phi
     return centre + np.stack([np.cos(ang), np.sin(ang)], -1) * r[:, None]
-
-
-def _s_reach(pr: ParangParams, hb: float) -> float:
-    """Half the along-band reach of the S body so its middle crosses at ``lean``."""
-    return hb * math.tan(math.radians(pr.lean)) / (1.0 - pr.bend) / 1.0
 
 
 #: blades this thick (× D) or more fill their share of the band and nest
@@ -450,48 +457,134 @@ def _blade_ornament(
     return _polys(ornament), _polys(dots)
 
 
-def _keris_centreline(pr: ParangParams, hb: float) -> tuple[np.ndarray, np.ndarray]:
-    """A keris (curigo): a straight axis across the band, five luk, a sharp point.
+def _keris_rings(length: float, half: float, pr: ParangParams) -> tuple[dict, np.ndarray]:
+    """One keris in its own frame: the blade along +x from its base (x = 0) to the tip.
 
-    The centre line waves sideways off a straight axis (the luk, five bends of even
-    amplitude fading only at the point); the width narrows steadily from the base to
-    the point. :func:`_keris_blade` draws both edges off the axis's normal, so the
-    waves never fold however thick the blade.
+    Returns the outlines of its pieces (numpy rings: ``blade``, ``curl``, ``ganja``,
+    ``mendak``, ``handle``), the blade's centre line and its half width along it. The
+    blade waves in seven luk off a straight axis (edges drawn off the axis's normal, so
+    the waves never fold), narrowing slowly and then to a sharp point. The gandik (the
+    thick front of the base) carries the kembang kacang, a trunk that curls back over
+    the base (``curl``, and ``hook`` for its size); :func:`_keris_shape` bites the
+    greneng out of the back of the base. The ganja is the cross-piece under the blade,
+    full at the front (*sirah cecak*) and drawn to a point at the back (*buntut
+    cecak*); the hilt (a collar, the *mendak*, and the handle) bows a little forward.
     """
-    a = _s_reach(pr, hb)
-    u = np.linspace(0.0, 1.0, 121)
-    start, tip = np.array([-a, -0.8 * hb]), np.array([a, hb])  # room for the ganja
-    along = tip - start
-    d = along / float(np.linalg.norm(along))
-    n = np.array([-d[1], d[0]])
-    luk = 0.1 * pr.thickness * np.sin(2.5 * 2 * math.pi * u) * np.clip(1.15 - u, 0.0, 1.0)
-    line = (start + u[:, None] * along + luk[:, None] * n) * [-1.0, 1.0]
-    width = pr.thickness * (0.6 * (1.0 - u) ** 0.8 + 0.1 * (1.0 - u) ** 3) + 0.004
-    return line, width
-
-
-def _keris_blade(line: np.ndarray, half: np.ndarray) -> BaseGeometry:
-    """The keris outline: edges off the axis normal, a gandik swell, and the ganja."""
-    d = line[-1] - line[0]
-    d /= np.linalg.norm(d)
-    n = np.array([-d[1], d[0]])
-    u = np.linspace(0.0, 1.0, len(line))
-    gandik = 0.35 * half[0] * np.exp(-(((u - 0.06) / 0.05) ** 2))  # the swell at the base
-    left = line + n * (half + gandik)[:, None]
-    right = line - n * half[:, None]
-    blade = Polygon(np.concatenate([left, right[::-1]]))
-    # the ganja: a cross-piece under the base, pointed at the gandik side
-    b, h = line[0], half[0]
-    g0, g1 = 0.3 * h, 0.85 * h
-    ganja = Polygon(
-        [
-            b - d * g0 + n * 1.8 * h,
-            b - d * g0 - n * 1.3 * h,
-            b - d * g1 - n * 1.15 * h,
-            b - d * g1 + n * 1.0 * h,
-        ]
+    u = np.linspace(0.0, 1.0, 161)
+    x = u * length
+    # luk: 7 bends after the gandik, their depth set by bend, fading towards the point
+    s = np.clip((u - 0.2) / 0.8, 0.0, 1.0)
+    ramp = np.clip((u - 0.12) / 0.12, 0.0, 1.0) ** 2
+    amp = (0.15 + 0.4 * pr.bend) * half
+    luk = amp * ramp * np.sin(3.5 * 2 * math.pi * s) * (1.0 - 0.5 * s)
+    width = half * (1.0 - 0.45 * u) * np.sqrt(np.clip(1.0 - u**5, 0.0, 1.0)) + 1e-4
+    gandik = 0.28 * half * np.exp(-(((u - 0.05) / 0.07) ** 4))  # the thick front of the base
+    line = np.stack([x, luk], -1)
+    top = np.stack([x, luk + width + gandik], -1)  # front edge (the gandik side)
+    bottom = np.stack([x, luk - width], -1)  # back edge (the greneng side)
+    rings = {"blade": np.concatenate([top, bottom[::-1]])}
+    # kembang kacang: a trunk off the gandik's front, curling over and back to the hilt
+    kk = 0.55 * half * (0.7 + 0.6 * (pr.hook - 0.08) / 0.17)
+    foot = np.array([0.12 * length, 1.1 * half])
+    centre = foot + np.array([-kk, 0.9 * kk])
+    phi = np.linspace(0.0, math.radians(0.75 * pr.curl), 40)
+    r = kk * (1.0 - 0.4 * phi / phi[-1])
+    arc = centre + np.stack([np.cos(phi), np.sin(phi)], -1) * r[:, None]
+    trunk = np.concatenate([np.linspace(foot, arc[0], 5)[:-1], arc])
+    rings["curl"] = _stroke_ring(trunk, 0.16 * half * np.linspace(1.0, 0.45, len(trunk)))
+    # the ganja: thin along the axis, longer than the base is wide
+    g = 0.32 * half
+    front, back = 1.55 * half, -1.45 * half
+    yy = np.linspace(back, front, 40)
+    f = (yy - back) / (front - back)  # 0 at the tail, 1 at the head
+    depth = g * np.sqrt(f) * (0.55 + 0.45 * f)  # pointed tail, full head
+    rings["ganja"] = np.concatenate(
+        [np.stack([np.zeros(40), yy[::-1]], -1), np.stack([-depth, yy], -1)]
     )
-    return _polys(shapely.union_all([_valid(blade), ganja]))
+    # the hilt: a collar (mendak) and the handle, bowing a little to the front
+    m = 0.22 * half
+    a = np.linspace(0.0, 2 * math.pi, 33)[:-1]
+    rings["mendak"] = np.stack(
+        [-g - 0.9 * m + m * np.cos(a), 0.05 * half + 0.78 * half * np.sin(a)], -1
+    )
+    hu = np.linspace(0.0, 1.0, 25)
+    grip = np.stack([-g - 1.6 * m - hu * 0.2 * length, 0.05 * half + 0.45 * half * hu**2], -1)
+    hw = half * (0.4 + 0.1 * hu + 0.12 * np.exp(-(((hu - 0.8) / 0.2) ** 2)))
+    rings["handle"] = _stroke_ring(grip, hw)
+    return rings, line, width
+
+
+def _keris_shape(rings: dict, half: float) -> BaseGeometry:
+    """The keris's pieces as polygons, each parted from the next by a thin line of the
+    ground, as the wax draws them, with the greneng's bites out of the blade's back."""
+    blade = shapely.union_all([_valid(Polygon(rings["blade"])), _valid(Polygon(rings["curl"]))])
+    line = rings["blade"]
+    base = line[len(line) // 2 :][::-1]  # the back edge from the base
+    length = float(line[len(line) // 2 - 1, 0])
+    bites = []
+    for f in (0.05, 0.1):
+        y = float(np.interp(f * length, base[:, 0], base[:, 1]))
+        bites.append(shapely.Point(f * length, y - 0.04 * half).buffer(0.14 * half, quad_segs=4))
+    blade = blade.difference(shapely.union_all(bites))
+    part = 0.1 * half
+    ganja = Polygon(rings["ganja"]).buffer(0.04 * half, quad_segs=4)
+    ganja = ganja.difference(blade.buffer(part, quad_segs=4))
+    mendak = Polygon(rings["mendak"]).difference(ganja.buffer(part, quad_segs=4))
+    handle = _valid(Polygon(rings["handle"])).difference(mendak.buffer(part, quad_segs=4))
+    return _polys(shapely.union_all([blade, ganja, mendak, handle]))
+
+
+def _keris(pr: ParangParams, half_band: float, q: float):
+    """A keris laid along its band: slanted by half the ``lean`` from the band's line,
+    the hilt low at the back and the point high at the front, fitted to the band.
+
+    Its length is what fills the band's height between the garis miring at that slant;
+    its half width at the base is 0.6 ``thickness`` (never more than a keris's
+    proportions allow), slimmed, and if need be stood steeper, until it clears the next
+    keris along the band by the blades' gap, so each keris keeps its own place in the
+    row. The fit works on the outlines' points; the polygons are built once.
+    Returns the keris, its centre line and half width (band units, centred).
+    """
+    target = half_band - 0.01 - pr.garis / 2  # clear of the garis miring
+    gap = _GAP * max(0.5, min(1.0, pr.thickness / 0.2))
+    half = 0.6 * pr.thickness
+    alpha = math.radians(pr.lean / 2)
+
+    def place(length: float, half: float, alpha: float):
+        rings, line, width = _keris_rings(length, half, pr)
+        c, s = -math.cos(alpha), -math.sin(alpha)  # the point runs back along the band
+        rot = np.array([[c, s], [-s, c]])
+        pts = np.concatenate(list(rings.values())) @ rot
+        lo, hi = pts.min(axis=0) - 0.04 * half, pts.max(axis=0) + 0.04 * half
+        shift = -(lo + hi) / 2
+        placed = {k: v @ rot + shift for k, v in rings.items()}
+        return rings, placed, (rot, shift), line @ rot + shift, width, float(hi[1] - lo[1])
+
+    for _ in range(32):
+        a, b = 0.5, 3.0
+        ea, eb = place(a, half, alpha)[-1], place(b, half, alpha)[-1]
+        length = a + (2 * target - ea) * (b - a) / (eb - ea)
+        for _ in range(2):
+            e = place(length, half, alpha)[-1]
+            length += (2 * target - e) * (b - a) / (eb - ea)
+        rings, placed, (rot, shift), line, width, extent = place(max(length, 0.05), half, alpha)
+        if half > length / 11:  # never stubbier than a keris
+            half = length / 11
+            continue
+        pieces = [_valid(Polygon(v)) for v in placed.values()]
+        keris = shapely.union_all(pieces)
+        if keris.distance(shapely.affinity.translate(keris, q, 0.0)) >= gap:
+            break
+        if half > 0.35 * pr.thickness or alpha >= math.radians(60):
+            half *= 0.85  # slimmer first; at the steepest, slimmer still
+        else:
+            alpha += math.radians(4)
+    keris = shapely.affinity.affine_transform(_keris_shape(rings, half), [*rot.T.ravel(), *shift])
+    if extent > 2 * target:  # the slimmest keris at its steepest: shrink it into the band
+        k = 2 * target / extent
+        keris = shapely.affinity.scale(keris, k, k, origin=(0, 0))
+        line, width = line * k, width * k
+    return keris, line, width
 
 
 def _rotate(xy: np.ndarray, degrees: float) -> np.ndarray:
@@ -584,25 +677,6 @@ class _Proto:
     # the centres of the S-blade's head curls (band units; none for the keris)
 
 
-def _fit(pr: ParangParams, build: Callable, half_band: float):
-    """Centre line and half width of the blade whose body just fills the band."""
-
-    def extent(body):
-        line, width = build(pr, body)
-        half = width / 2
-        return np.max(np.abs(line[:, 1]) + half), line, half
-
-    lo, hi = 0.02, 0.6
-    target = half_band - 0.01 - pr.garis / 2  # clear of the garis miring
-    e_lo = extent(lo)[0]
-    e_hi = extent(hi)[0]
-    body = lo + (target - e_lo) * (hi - lo) / (e_hi - e_lo)
-    for _ in range(3):
-        e_b = extent(body)[0]
-        body = max(0.005, body + (target - e_b) * (hi - lo) / (e_hi - e_lo))
-    return extent(body)[1:]
-
-
 @functools.lru_cache(maxsize=64)
 def _proto_cached(key: tuple) -> _Proto:
     pr = ParangParams(**dict(zip(_SHAPE_NAMES, key, strict=True)))
@@ -630,15 +704,7 @@ def _build_proto(pr: ParangParams) -> _Proto:
     if pr.blade == "s":
         blade, line, half, grooves, curls = _nested_s(pr, half_band, q)
     else:
-        line, half = _fit(pr, _keris_centreline, half_band)
-        blade = _keris_blade(line, half)
-        # the ganja reaches past the base: fit the whole keris inside the band
-        target = half_band - 0.01 - pr.garis / 2
-        y0, y1 = blade.bounds[1], blade.bounds[3]
-        k = min(1.0, 2 * target / (y1 - y0))
-        dy = -target - k * y0  # the base's lowest point on the band's lower limit
-        blade = shapely.affinity.affine_transform(blade, [k, 0, 0, k, 0, dy])
-        line, half = line * k + [0.0, dy], half * k
+        blade, line, half = _keris(pr, half_band, q)
     gap = _GAP * max(0.5, min(1.0, pr.thickness / 0.2))
 
     def neighbours(b: BaseGeometry) -> BaseGeometry:
@@ -800,6 +866,7 @@ def _build_proto(pr: ParangParams) -> _Proto:
     if pr.mlinjon_dot > 0:
         mdot = _polys(shapely.Point(x0, y0).buffer(pr.mlinjon_dot * sh, quad_segs=4))
     reach = float(np.max(np.abs(line)) + pr.thickness + q + 1.0)
+    reach = max(reach, float(np.max(np.abs(blade.bounds))) + q + 0.5)
     return _Proto(
         blade=blade,
         centre=line,

@@ -6,9 +6,9 @@ blue-black or sogan ground, and little cecek dots in the dark between the flower
 (``BATIK.md``, "Truntum"). A calm motif: no band, no direction, only the stars.
 
 The flower is an eight-point star of four large and four small petals (``"star"``),
-a five-petalled jasmine (``"jasmine"``, *melati*), or a closed bud in its calyx
-(``"bud"``, *kuntum*). Its heart is a ring of stamens round a small disc. The fields
-lie on a square grid, or with every other column dropped by half a field
+a five-petalled jasmine (``"jasmine"``, *melati*), or a closed jasmine bud in its calyx
+on a short stem (``"bud"``, *kuntum*). Its heart is a ring of stamens round a small
+disc. The fields lie on a square grid, or with every other column dropped by half a field
 (``grid="half-drop"``). Between the flowers, at the corners of the fields, stand the
 cecek: one dot, a cluster of three or of seven, or a scatter of fine dots.
 
@@ -90,7 +90,8 @@ class TruntumParams(MotifParams):
         "star",
         choices=("star", "jasmine", "bud"),
         doc="An eight-point star (4 large, 4 small petals), a five-petalled jasmine "
-        "(melati), or a closed bud in its calyx (kuntum).",
+        "(melati), or a closed jasmine bud in its calyx on a short stem (kuntum; veins: "
+        "the seams of its wrapped petals).",
     )
     flower_size: float = param(
         0.62, range=(0.3, 0.85), unit="× F", doc="Flower diameter, tip to tip."
@@ -188,6 +189,52 @@ def _petal(length: float, width: float, base: float = 0.0, n: int = 48) -> np.nd
     return np.concatenate([upper, lower])
 
 
+def _bud(R: float, pw: float, n: int, turn: float, veins: bool):
+    """A closed jasmine bud (*kuntum*, kuncup melati) within radius *R*, tip up (y down).
+
+    A slender bud drawn to a point above and full below, its petals still wrapped
+    (the veins, when asked, are the two seams where they overlap, winding up to the
+    tip); under it the calyx, a small cup with two pointed sepals flaring up at its
+    sides, parted from the bud by a thin line of the ground; and a short stem curving
+    down from the cup. Returns the parts (polygons) and the seam lines.
+    """
+    m = _rot(turn)
+    gap = 0.045 * R
+    # the bud: along -y from its base (y = 0.12 R) to its point (y = -0.95 R)
+    t = np.linspace(0.0, np.pi, n // 2 + 1)
+    u = (1 - np.cos(t)) / 2  # 0 at the base, 1 at the point
+    half = (0.3 + 0.35 * pw) * R * np.sin(np.pi * (0.08 + 0.92 * u)) ** 0.7 * (1 - 0.55 * u)
+    y = 0.12 * R - 1.07 * R * u
+    bud = np.concatenate([np.stack([half, y], -1), np.stack([-half[::-1], y[::-1]], -1)[1:-1]])
+    body = Polygon(bud).buffer(0.02 * R, quad_segs=6)
+    # the calyx: a cup under the bud, and a sepal flaring up on each side
+    cup_t = np.linspace(0.0, np.pi, 25)
+    cw = 0.75 * float(half.max())
+    cup = Polygon(
+        np.stack([cw * np.cos(cup_t), 0.06 * R + 0.3 * R * np.sin(cup_t) ** 1.3], -1)
+    ).union(shapely.box(-cw, -0.02 * R, cw, 0.06 * R))
+    parts = [body]
+    for side in (-1.0, 1.0):
+        sepal = _petal(0.58 * R, 0.2 * R, 0.0, n) @ _rot(-90 + side * 40).T
+        parts.append(Polygon(sepal + np.array([side * 0.55 * cw, 0.2 * R])))
+    calyx = shapely.union_all([cup, *parts[1:]]).difference(body.buffer(gap, quad_segs=6))
+    # the stem: a short stroke curving down and a little aside from the cup
+    s = np.linspace(0.0, 1.0, 12)
+    stem = np.stack([0.12 * R * s**2, 0.3 * R + 0.55 * R * s], -1)
+    stem = Polygon(stroke_coords(stem[None], 0.055 * R, cap=3)[0])
+    pieces = [body, calyx, stem]
+    seams = []
+    if veins:  # where the wrapped petals overlap: two seams winding up to the point
+        for x0, x1, bow in ((-0.55, 0.1, 0.18), (0.5, 0.05, -0.12)):
+            v = np.linspace(0.0, 1.0, 8)
+            yy = 0.02 * R - 0.9 * R * v * (0.95 if x0 < 0 else 0.6)
+            w = np.interp(-yy, -y, half)
+            xx = (x0 + (x1 - x0) * v + bow * np.sin(np.pi * v)) * w
+            seams.append(np.stack([xx, yy], -1))
+    out = [shapely.affinity.affine_transform(g, [*m.ravel(), 0.0, 0.0]) for g in pieces]
+    return out, [line @ m.T for line in seams]
+
+
 def _rot(deg: float) -> np.ndarray:
     a = math.radians(deg)
     return np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
@@ -246,25 +293,18 @@ def _templates(key: tuple, field: float, seed: int) -> _Templates:
             if veins:
                 vein = np.array([[inner + 0.3 * L, 0], [inner + 0.7 * L, 0]])
                 vein_lines.append(vein @ _rot(72 * k - 90 + turn).T)
-    else:  # bud: a closed teardrop, tip up, cupped by three small sepals
-        # a drop: full below, drawn to a point above (y down: up is -90°)
-        body = _petal(1.55 * R, pw * 1.9 * R, -0.75 * R, n)
-        body[:, 1] *= 1 + 0.5 * np.clip(1 - (body[:, 0] + 0.75 * R) / (0.9 * R), 0, 1)
-        petals.append(Polygon(body @ _rot(-90 + turn).T).buffer(0.03 * R, quad_segs=6))
-        for a in (-55.0, 0.0, 55.0):
-            sepal = _petal(0.42 * R, 0.22 * R, 0.0, n) @ _rot(-90 + a).T
-            sepal = sepal + np.array([0.0, 0.62 * R])
-            petals.append(Polygon(sepal @ _rot(turn).T))
-        if veins:
-            for dx in (-0.16, 0.16):
-                line = np.array([[dx * R, 0.3 * R], [dx * 0.4 * R, -0.55 * R]])
-                vein_lines.append(line @ _rot(turn).T)
+    else:  # bud: a closed jasmine bud, tip up, in its calyx on a short stem
+        petals, vein_lines = _bud(R, pw, n, turn, veins)
     flower = shapely.union_all(petals)
     hw = max(0.018 * R, 0.35)
     vg: BaseGeometry = MultiPolygon()
     if vein_lines:
-        lines = np.stack([np.linspace(v[0], v[1], 6) for v in vein_lines])
-        vg = shapely.multipolygons(shapely.polygons(stroke_coords(lines, hw, cap=3)))
+        if kind == "bud":  # the bud's seams are curves already
+            seams = [shapely.LineString(v).buffer(hw, quad_segs=3) for v in vein_lines]
+            vg = shapely.union_all(seams)
+        else:
+            lines = np.stack([np.linspace(v[0], v[1], 6) for v in vein_lines])
+            vg = shapely.multipolygons(shapely.polygons(stroke_coords(lines, hw, cap=3)))
         vg = vg.intersection(flower.buffer(-hw))
     if heart > 0 and kind != "bud":
         hg: BaseGeometry = Polygon(circle_coords(np.zeros((1, 2)), hr, disc_vertices(hr, 32))[0])

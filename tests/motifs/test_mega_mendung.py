@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 import shapely
@@ -46,7 +48,7 @@ def test_registered_with_its_roles():
     entry = get("mega-mendung")
     assert entry.params_class() is MegaMendungParams
     assert entry.tile() is mega_mendung and entry.cloth() is mega_mendung_cloth
-    assert MegaMendungParams.names_with_role("structural") == ("clouds", "ground")
+    assert MegaMendungParams.names_with_role("structural") == ("clouds", "form", "ground")
     assert MegaMendungParams.names_with_role("steady") == ("crackle",)
     assert MegaMendungParams.specs()["clouds"].count
 
@@ -94,9 +96,13 @@ def test_the_same_seed_gives_the_same_svg_and_another_seed_another_hand():
     assert a != to_svg(mega_mendung(p, tile=(160, 160), rng=6))
 
 
-def _facets(g) -> tuple[float, int]:
+def _facets(g, facet: float | None = None) -> tuple[float, int]:
     """The largest segment length × turning angle (px·rad) at a smooth vertex, and the
-    count of corners (turns over 20° at one vertex: cusps where two curves meet)."""
+    count of corners (turns over 20° at one vertex: cusps where two curves meet).
+
+    With *facet* (px), a vertex between two straight runs both longer than that is a
+    corner of the design (the wadasan's cut facets), counted as a corner, not a facet.
+    """
     worst, corners = 0.0, 0
     for poly in shapely.get_parts(g):
         for ring in (poly.exterior, *poly.interiors):
@@ -106,6 +112,8 @@ def _facets(g) -> tuple[float, int]:
             turn = np.abs(np.angle(np.exp(1j * (a - np.roll(a, 1)))))
             seg = np.minimum(np.linalg.norm(d, axis=1), np.linalg.norm(np.roll(d, 1, 0), axis=1))
             smooth = turn < np.radians(20)
+            if facet is not None:
+                smooth &= seg < facet
             corners += int((~smooth).sum())
             worst = max(worst, float((seg * turn)[smooth].max()))
     return worst, corners
@@ -118,6 +126,16 @@ def test_the_curls_are_smooth_at_twice_the_tile_size(variant):
     # are where a curl's tip touches its own cloud
     p = MegaMendungParams.variant(variant) if variant else MegaMendungParams()
     cloud = _cloud(_shape_key(p), 600.0)
+    if p.form == "rock":
+        # cut stone: straight facets meet at filleted corners; the wax line and the
+        # rock's outline have no other corner, and every curve is as smooth as a cloud's
+        for outline in cloud.outlines[:2]:
+            worst, corners = _facets(outline, facet=6.0)
+            assert worst < 1.6 and corners <= 8 * (p.lobes + 2)
+        for outline in cloud.outlines[2:]:
+            worst, corners = _facets(outline, facet=6.0)
+            assert worst < 2.5 and corners <= 16 * (p.lobes + 2)
+        return
     worst, corners = _facets(cloud.outlines[0])
     assert worst < 1.6 and corners <= 4
     worst, corners = _facets(cloud.outlines[1])
@@ -196,3 +214,67 @@ def test_the_cloth_follows_its_params_down_the_length():
         assert layer.geometry.is_valid
     with pytest.raises(MotifError, match="MegaMendungParams"):
         mega_mendung_cloth(lambda y: None, size=(100, 200))
+
+
+def _top_envelope(g, n: int = 240) -> np.ndarray:
+    """The highest point (smallest y, y down) of *g* over *n* columns across it."""
+    x0, y0, x1, y1 = g.bounds
+    xs = np.linspace(x0, x1, n + 2)[1:-1]
+    out = []
+    for x in xs:
+        cut = g.intersection(shapely.LineString([(x, y0 - 1), (x, y1 + 1)]))
+        out.append(cut.bounds[1] if not cut.is_empty else y1)
+    return np.array(out)
+
+
+def _peaks(envelope: np.ndarray, prominence: float, w: int = 20) -> list[int]:
+    """Tops of an envelope (minima, y down) that stand *prominence* above the envelope
+    *w* columns to either side (or the end of the envelope)."""
+    n = []
+    for i in range(len(envelope)):
+        left, right = envelope[max(0, i - w) : i + 1], envelope[i : i + w + 1]
+        if envelope[i] > min(left.min(), right.min()):
+            continue
+        if left.max() - envelope[i] > prominence and right.max() - envelope[i] > prominence:
+            n.append(i)
+    return n
+
+
+def test_wadasan_is_faceted_rock_peaked_upward_and_stacked_row_on_row():
+    mega_mendung_mod = importlib.import_module("batik_waves.motifs.mega_mendung")
+    rock = MegaMendungParams.variant("wadasan")
+    assert rock.form == "rock"
+    cloud = _cloud(_shape_key(MegaMendungParams()), 600.0)
+    stone = _cloud(_shape_key(rock), 600.0)
+
+    def straight(g):  # the share of the outline that runs in straight facets (> 10 px)
+        xy = np.asarray(shapely.get_parts(g)[0].exterior.coords)
+        seg = np.linalg.norm(np.diff(xy, axis=0), axis=1)
+        return seg[seg > 10].sum() / seg.sum()
+
+    # cut stone, not a cloud's curves (the cloud has hardly a straight run), and the
+    # bands follow the facets: each offset is as straight as the outline
+    assert straight(stone.outlines[1]) > 0.6 > 0.15 > straight(cloud.outlines[1])
+    assert all(straight(o) > 0.4 for o in stone.outlines[2:4])
+    # the tips point up: as many peaks on the top as lobes, and the highest point of
+    # the rock is a peak (no tail curling up above it, no bat's wings)
+    top = _top_envelope(stone.outlines[1])
+    assert len(_peaks(top, 0.05 * stone.height)) == rock.lobes
+    # stacked: the row below stands in front, so every peak of a rock shows above it
+    # (were the row above in front, its bands would cover the outer peaks)
+    pat = mega_mendung(rock.replace(wobble=0.0, crackle=0.0), tile=(512, 512))
+    lay = mega_mendung_mod._layout(rock, 512, 512, "block")
+    small = _cloud(_shape_key(rock), lay.cloud_w)
+    own = small.outlines[1]
+    x0, _, x1, _ = own.bounds
+    top = _top_envelope(own)
+    xs = np.linspace(x0, x1, len(top) + 2)[1:-1]
+    wax = pat.layer("wax-line").geometry
+    for j in (1, 2, 3):
+        site = j * lay.b + lay.a
+        peaks = _peaks(top, 0.05 * small.height)
+        assert len(peaks) == rock.lobes
+        for i in peaks:
+            # just above the point: this rock's own wax line, not the bands of another
+            peak = shapely.Point((site[0] + xs[i]) % 512, (site[1] + top[i] - 2.0) % 512)
+            assert wax.contains(peak), (j, i)

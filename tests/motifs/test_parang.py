@@ -464,3 +464,67 @@ def test_rusak_notch_breaks_only_the_middle():
     assert len(plain.blade.geoms) == 1 and len(rusak.blade.geoms) == 2  # two halves
     lost = plain.blade.area - rusak.blade.area
     assert 0 < lost < 0.08 * plain.blade.area  # a narrow cut, the hooks untouched
+
+
+# ------------------------------------------------------------------ curigo: keris
+def _keris_axis(proto):
+    """The keris blade's straight axis (base → point) and the luk's offsets off it."""
+    line = proto.centre
+    axis = line[-1] - line[0]
+    axis /= np.linalg.norm(axis)
+    normal = np.array([-axis[1], axis[0]])
+    return axis, (line - line[0]) @ normal
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"lean": 20.0},
+        {"lean": 60.0},
+        {"thickness": 0.06},
+        {"thickness": 0.3, "bands": 6, "blades": 24},  # crowded: a blade every 0.25 D
+        {"bands": 5, "blades": 2},  # loose: a blade every 2.5 D
+        {"strip": 0.3, "garis": 0.04, "hook": 0.2, "thickness": 0.1, "curl": 360.0},
+    ],
+)
+def test_curigo_keris_lie_along_their_band_and_stay_in_it(changes):
+    pr = ParangParams.variant("curigo").replace(**changes)
+    proto = parang_mod._proto(pr)
+    keris, q = proto.blade, proto.spacing
+    half_band = (1 - pr.strip) / 2
+    # inside its band, clear of the garis miring on both edges
+    assert (
+        -half_band + pr.garis / 2 < keris.bounds[1] and keris.bounds[3] < half_band - pr.garis / 2
+    )
+    # clear of the next keris along the band (each in its own place in the row)
+    assert keris.distance(affinity.translate(keris, q, 0)) > 0.01
+    # laid along the band (x), not stood across it: the axis is within 30° of the band,
+    # unless crowding stands it steeper to keep the keris from touching
+    axis, luk = _keris_axis(proto)
+    slant = np.degrees(np.arccos(abs(axis[0])))
+    assert slant <= (32.0 if q >= 0.5 else 62.0), slant
+    # a keris: longer than it is wide, a wavy blade (seven luk: the centre line crosses
+    # its axis six times or more), a point, and the ganja and hilt as pieces of their own
+    length = np.linalg.norm(proto.centre[-1] - proto.centre[0])
+    assert keris.area / length < length / 5  # mean width against length
+    inner = luk[20:-5]
+    crossings = np.count_nonzero(np.diff(np.sign(inner[np.abs(inner) > 1e-6])))
+    assert crossings >= 6, crossings
+    assert len(keris.geoms) >= 3  # blade, ganja, mendak and handle parted by thin lines
+    tip = Point(*proto.centre[-1])
+    assert keris.buffer(1e-6).contains(tip) or keris.distance(tip) < 1e-3
+
+
+def test_curigo_tile_keeps_every_keris_off_the_garis_and_hilts_one_way():
+    pr = ParangParams.variant("curigo").replace(wobble=0.0, crackle=0.0)
+    p = parang(pr, tile=(600, 600))
+    blades, garis = p.layer("blades").geometry, p.layer("garis").geometry
+    assert not blades.intersects(garis)
+    assert not blades.intersects(p.layer("mlinjon").geometry)
+    # in a row: every keris points the same way (all copies of one, so their axes agree)
+    proto = parang_mod._proto(pr)
+    axis, _ = _keris_axis(proto)
+    tip = parang_mod._layout(pr, 600, 600, "block").matrix @ axis
+    # yogyakarta: the points run up the band to the right, the hilts down to the left
+    assert tip[0] > 0 and tip[1] < 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
@@ -11,7 +12,14 @@ from utils import assert_seamless, seam_excess
 from batik_waves.errors import MotifError
 from batik_waves.motifs.palette import PALETTES
 from batik_waves.motifs.registry import get
-from batik_waves.motifs.truntum import TruntumParams, truntum, truntum_cloth, truntum_rows
+from batik_waves.motifs.truntum import (
+    TruntumParams,
+    _shape_key,
+    _templates,
+    truntum,
+    truntum_cloth,
+    truntum_rows,
+)
 from batik_waves.render import rasterize, to_svg
 
 VARIANTS = [None, *TruntumParams.variants()]
@@ -141,3 +149,27 @@ def test_the_cloth_follows_its_params_down_the_length():
     assert foot > 3 * top
     with pytest.raises(MotifError, match="TruntumParams"):
         truntum_cloth(lambda y: None, size=(100, 200))
+
+
+def test_kuntum_is_a_bud_in_its_calyx_on_a_stem():
+    p = TruntumParams.variant("truntum-kuntum").replace(turn=0.0)
+    t = _templates(_shape_key(p), 200.0, 0)
+    R = 0.5 * p.flower_size * 200.0
+    parts = sorted(shapely.get_parts(t.petals), key=lambda g: g.bounds[1])
+    assert len(parts) >= 2  # the bud, and its calyx and stem, parted by the ground
+    bud, base = parts[0], shapely.union_all(parts[1:])
+    x0, y0, x1, y1 = bud.bounds
+    # the bud stands tip up: narrow at its top, full lower down, taller than wide
+    near_tip = bud.intersection(shapely.box(x0, y0, x1, y0 + 0.08 * (y1 - y0)))
+    assert near_tip.bounds[2] - near_tip.bounds[0] < 0.3 * (x1 - x0)
+    assert y1 - y0 > 1.4 * (x1 - x0)
+    # the calyx cups the bud's foot with a sepal rising at each side past its flanks
+    assert base.bounds[0] < x0 and base.bounds[2] > x1
+    assert base.bounds[1] < y1 < base.bounds[3]
+    assert bud.distance(base) > 0.02 * R  # parted by a line of the ground
+    # a short, thin stem hangs below the cup
+    stem = base.intersection(shapely.box(-R, y1 + 0.45 * R, R, R))
+    assert not stem.is_empty and stem.bounds[3] > y1 + 0.6 * R
+    assert stem.bounds[2] - stem.bounds[0] < 0.3 * (x1 - x0)
+    # the wrapped petals' seams lie on the bud
+    assert not t.veins.is_empty and bud.buffer(1e-6).contains(t.veins)
