@@ -163,7 +163,7 @@ def h264_rows(row, args, src, tmp: Path, runs: int, h_s: float, k_s: float | Non
     print(f"{'  frames only (no encoder), 1080p30':<46} {E.frame_count(h_s, FPS) / med:6.1f} fps")
     if k_s is not None:
         row("H.264 2160p30", "mp4", mp4, k_s, uhd, compare=True, reps=runs)
-    print(f"end: {load()}")
+        print(f"end: {load()}")
 
 
 def main() -> None:
