@@ -15,7 +15,11 @@ Rows:
   encoding its half, joined by the concat demuxer) and in one pass; ``prores_aw`` and
   ``prores_ks`` as before (with its search), each in one pass and in two segments.
   Target: ≥ 15 fps. ``--prores-only`` runs these rows alone.
-- H.264 at 1920×1080, 30 fps, against real time. Target: ≥ 3× real time.
+- H.264 at 1920×1080, 30 fps, against real time. Target: ≥ 3× real time. Beside it
+  the same render as before this change, for the ratio: each frame written by the
+  composing thread itself (no :class:`~batik_waves.render.encode.Feeder`) into a
+  64 KiB pipe. ``--h264-only`` runs the H.264 rows alone (1080p and 4K, a few
+  minutes with ``--quick``).
 - H.264 and ProRes at 3840×2160. Target for H.264: ≥ 0.5× real time. Peak memory of
   this process (the frames held for the floor are counted after the render rows).
 - DNxHR HQ (8-bit 4:2:2, MXF) and DNxHR 444 at 1920×1080.
@@ -25,7 +29,9 @@ Rows:
 The machine is shared with other engineers running tests: absolute speeds move with
 their load (printed at the start and end), ratios between rows of one run move less.
 
-Run: ``.venv/bin/python benchmarks/bench_video.py`` (``--runs N``, ``--quick``).
+Run: ``.venv/bin/python benchmarks/bench_video.py`` (``--runs N``, ``--quick``,
+``--h264-only``, ``--prores-only``). ``--quick`` runs each row once on shorter windows
+(the 1080p H.264 rows keep their 10 s: a short clip measures the start, not the pace).
 """
 
 from __future__ import annotations
@@ -89,6 +95,24 @@ def median_time(fn: Callable[[], object], runs: int) -> tuple[float, list[float]
     return statistics.median(times), times
 
 
+class Inline:
+    """The feeder as it was before: the composing thread writes each frame itself."""
+
+    BUFFERS = 1
+
+    def __init__(self, enc, *_a, **_k):
+        self.enc = enc
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def put(self, frame):
+        self.enc.write(frame)
+
+
 class Grab:
     """An encoder stand-in that keeps the frames (for the floor) or drops them."""
 
@@ -101,6 +125,9 @@ class Grab:
 
     def __exit__(self, *exc):
         return False
+
+    def abort(self):
+        pass
 
     def write(self, frame):
         if self.keep is not None:
@@ -125,12 +152,27 @@ def floor(fmt: E.VideoFormat, frames: list[np.ndarray], out: Path, size) -> None
             enc.write(f)
 
 
+def h264_rows(row, args, src, tmp: Path, runs: int, h_s: float, k_s: float | None) -> None:
+    """H.264 1080p30 now and as before, its frames alone, and 4K when *k_s* is given."""
+    hd, uhd = (1920, 1080), (3840, 2160)
+    mp4 = E.FORMATS["mp4"]
+    row("H.264 1080p30", "mp4", mp4, h_s, hd, compare=True, reps=runs)
+    _common.load(src, (40.0, 40.0 + h_s))
+    med = median_time(lambda: capture(src, tmp / "n.mp4", keep=False, window=f"40:{40 + h_s:g}",
+                                      workers=args.workers), runs)[0]  # fmt: skip
+    print(f"{'  frames only (no encoder), 1080p30':<46} {E.frame_count(h_s, FPS) / med:6.1f} fps")
+    if k_s is not None:
+        row("H.264 2160p30", "mp4", mp4, k_s, uhd, compare=True, reps=runs)
+        print(f"end: {load()}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="runs per row (median reported)")
     ap.add_argument("--quick", action="store_true", help="one run each, shorter windows")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--prores-only", action="store_true", help="only the 1080p ProRes rows")
+    ap.add_argument("--h264-only", action="store_true", help="only the H.264 rows (1080p, 4K)")
     args = ap.parse_args()
     runs = 1 if args.quick else args.runs
     src = sample_path()
@@ -152,8 +194,15 @@ def main() -> None:
     aw = dataclasses.replace(prores, codec=E.PRORES_AW)
     results: list[tuple[str, float]] = []
 
-    def row(label, fmt_name, variant, seconds, size, *, segments=None, transparent=False, fl=True):
-        """Median render time of one row, its floor, and the lines that say so."""
+    def row(
+        label, fmt_name, variant, seconds, size, *, segments=None, transparent=False, fl=True,
+        compare=False, reps=None,
+    ):  # fmt: skip
+        """Median render time of one row, its floor, and the lines that say so.
+
+        *compare*: also time the render as before the feeder thread (frames written
+        inline into a 64 KiB pipe), run for run alternating with this one, so that
+        the ratio of the two meets the same load."""
         start = 40.0
         window = f"{start:g}:{start + seconds:g}"
         ext = ".mp4" if fmt_name == "mp4" else (".mxf" if "dnxhr" in fmt_name else ".mov")
@@ -167,25 +216,51 @@ def main() -> None:
             workers=args.workers,
             segments=segments,
         )
-        before = E.FORMATS[fmt_name]
+        _common.load(src, (start, start + seconds))  # read before the clock starts
+        saved = E.FORMATS[fmt_name], V.Feeder, E.PIPE_BYTES
         E.FORMATS[fmt_name] = variant  # the job's choice of codec arguments
-        try:
-            med, times = median_time(lambda: V.render_video(src, out, **kw), runs)
-            info = probe(out)
-            line = (
-                f"{label:<46} {n / med:6.1f} fps  {seconds / med:5.2f}x real time  "
+
+        def timed(before: bool) -> float:
+            V.Feeder, E.PIPE_BYTES = (Inline, 1 << 16) if before else saved[1:]  # type: ignore[misc]
+            try:
+                t = time.perf_counter()
+                V.render_video(src, out, **kw)
+                return time.perf_counter() - t
+            finally:
+                V.Feeder, E.PIPE_BYTES = saved[1:]  # type: ignore[misc]
+
+        def describe(text: str, times: list[float]) -> str:
+            med = statistics.median(times)
+            return (
+                f"{text:<46} {n / med:6.1f} fps  {seconds / med:5.2f}x real time  "
                 f"(median of {', '.join(f'{t:.1f}' for t in times)} s)"
             )
+
+        try:
+            times, then = [], []
+            reps = reps or runs
+            for i in range(reps):
+                if compare and i % 2:
+                    then.append(timed(True))
+                times.append(timed(False))
+                if compare and not i % 2:
+                    then.append(timed(True))
+            med = statistics.median(times)
+            info = probe(out)
+            line = describe(label, times)
             if fl:
                 frames = capture(src, tmp / f"grab{ext}", keep=True, **{**kw, "segments": 1})
                 fmed, _ = median_time(
-                    lambda: floor(variant, frames, tmp / f"floor{ext}", size), runs
+                    lambda: floor(variant, frames, tmp / f"floor{ext}", size), reps
                 )
                 del frames
                 line += f"; floor {n / fmed:6.1f} fps, render/floor {fmed / med:4.2f}"
         finally:
-            E.FORMATS[fmt_name] = before
+            E.FORMATS[fmt_name], V.Feeder, E.PIPE_BYTES = saved
         print(line, flush=True)
+        if compare:
+            print(describe("  as before (inline writes, 64 KiB pipe)", then), flush=True)
+            print(f"    now / before: {statistics.median(then) / med:.2f}x the speed")
         print(
             f"    {info.codec} {info.profile} {info.tag} {info.pix_fmt} {info.frames} frames "
             f"at {info.rate}; {out.stat().st_size / 1e6 / seconds:.1f} MB/s of video",
@@ -198,8 +273,11 @@ def main() -> None:
         hd = (1920, 1080)
         uhd = (3840, 2160)
         p_s = 1.0 if args.quick else 2.0
-        h_s = 4.0 if args.quick else 10.0
-        k_s = 2.0 if args.quick else 4.0
+        h_s = 10.0
+        k_s = 4.0  # the window's first 2 s hold one cell: a still picture, not a clip
+        if args.h264_only:  # three runs even with --quick: the comparison alternates
+            h264_rows(row, args, src, tmp, max(runs, 3), h_s, k_s)
+            return
         # 4K first: the peak memory of a render, before any frames are held for a floor
         if not args.prores_only:
             row("H.264 2160p30", "mp4", E.FORMATS["mp4"], k_s, uhd, fl=False)
@@ -223,14 +301,11 @@ def main() -> None:
         if args.prores_only:
             return
         # H.264 against real time
-        row("H.264 1080p30", "mp4", E.FORMATS["mp4"], h_s, hd)
-        med = median_time(lambda: capture(src, tmp / "n.mp4", keep=False, window=f"40:{40 + h_s:g}",
-                                          workers=args.workers), runs)[0]  # fmt: skip
-        print(
-            f"{'  frames only (no encoder), 1080p30':<46} {E.frame_count(h_s, FPS) / med:6.1f} fps"
-        )
+        h264_rows(row, args, src, tmp, runs, h_s, None)
 
         # a PNG sequence (no floor: its encoder is zlib)
+        _common.load(src, (40.0, 40.0 + p_s))
+
         def png():
             shutil.rmtree(tmp / "seq", ignore_errors=True)
             V.render_video(src, tmp / "seq", window=f"40:{40 + p_s:g}", workers=args.workers)

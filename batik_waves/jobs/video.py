@@ -42,7 +42,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import csv
 import io
-import itertools
 import json
 import math
 import multiprocessing
@@ -65,6 +64,7 @@ from ..motifs.palette import Palette
 from ..render.encode import (
     FORMATS,
     Encoder,
+    Feeder,
     Output,
     VideoFormat,
     alpha_formats,
@@ -87,7 +87,7 @@ from ..render.frames import (
     rgba_to_yuv420,
     task_order,
 )
-from ..render.raster import rasterize
+from ..render.raster import load_cairo, rasterize
 from ..timeline import Policy, Track, band_table, offline_track
 from ._common import Progress, check_targets, load, no_progress
 from .options import AUTO, Resolved, resolve
@@ -444,6 +444,7 @@ def _encode(
     workers = min(asked, len(order), os.cpu_count() or 1)
     pool = None
     if workers >= 2 or (workers == 1 and len(order) > 1):
+        load_cairo()  # imported once here, not by each forked worker for its first cell
         # fork: the workers inherit the imported modules (shapely, cairo) at once
         ctx = multiprocessing.get_context(
             "fork" if "fork" in multiprocessing.get_all_start_methods() else None
@@ -455,23 +456,25 @@ def _encode(
         )
     width, height = opts.frame_size
     try:
+        # The first submissions start the workers, which must exist before ffmpeg
+        # does: a worker forked later would inherit ffmpeg's stdin and keep it from
+        # ever seeing the end of the stream. They draw the first cells while ffmpeg
+        # starts.
         drawn = ordered([plan.tasks[i] for i in order], pool, draw_cell, ahead=2 * workers + 2)
-        # The first cell starts the workers, and they must start before ffmpeg: a
-        # worker forked later would inherit ffmpeg's stdin and keep it from ever
-        # seeing the end of the stream.
-        drawn = itertools.chain([next(drawn)], drawn)
         stream = CellStream(plan.key_ids, k_from, drawn)
         progress(n_from, n_to)
-        with enc:
+        # the feeder's thread writes frame n while frame n + 1 is composed
+        with enc, Feeder(enc) as feeder:
             done = n_from
             size = {"motion": motion, "stream": stream, "width": width, "height": height}
+            size["buffers"] = Feeder.BUFFERS
             frames = (
                 compose_yuv_frames(n_from, n_to, **size)
                 if enc.input_pix_fmt == "yuv420p"
                 else compose_frames(n_from, n_to, opaque=plan.opaque, **size)
             )
             for frame in frames:
-                enc.write(frame)
+                feeder.put(frame)
                 done += 1
                 progress(done, n_to)
     finally:

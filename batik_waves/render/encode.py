@@ -25,10 +25,13 @@ import contextlib
 import json
 import math
 import os
+import queue
 import re
 import signal
 import subprocess
+import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -36,6 +39,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+try:  # Linux and macOS; the pipe is only widened on Linux
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 from .._check import check_choice
 from .._procs import popen_kwargs
@@ -48,6 +56,7 @@ __all__ = [
     "PRORES_AW",
     "PRORES_KS",
     "Encoder",
+    "Feeder",
     "Output",
     "Probe",
     "VideoFormat",
@@ -576,6 +585,21 @@ def _fraction_arg(rate: Fraction) -> str:
     return f"{rate.numerator}/{rate.denominator}"
 
 
+#: Bytes a pipe into ffmpeg holds (Linux's default is 64 KiB): a 1080p frame then
+#: crosses in a few reads instead of fifty, which cut ffmpeg's system time per
+#: 1080p H.264 frame (2.9 to 1.7 ms in one loaded run, 1.7 to 1.5 ms in another).
+PIPE_BYTES = 1 << 20
+_F_SETPIPE_SZ = 1031  # Linux's fcntl (not in Python's fcntl module before 3.10)
+
+
+def _widen_pipe(pipe: Any) -> None:
+    """Ask Linux for a larger pipe buffer; elsewhere, or when refused, keep the default."""
+    if fcntl is None or not sys.platform.startswith("linux") or pipe is None:
+        return
+    with contextlib.suppress(OSError):  # capped by /proc/sys/fs/pipe-max-size
+        fcntl.fcntl(pipe.fileno(), _F_SETPIPE_SZ, PIPE_BYTES)
+
+
 class Encoder:
     """An ffmpeg process that reads raw RGBA frames on stdin and encodes them.
 
@@ -672,6 +696,7 @@ class Encoder:
         except OSError as err:
             self._log.close()
             raise RenderError(f"{self.args[0]}: cannot start ffmpeg: {err.strerror}") from err
+        _widen_pipe(self._proc.stdin)
         return self
 
     def write(self, frame: np.ndarray) -> None:
@@ -725,6 +750,75 @@ class Encoder:
         finally:
             if self._log is not None:
                 self._log.close()
+
+
+class Feeder:
+    """A thread that writes frames into an :class:`Encoder`, so that the next frame
+    is composed while ffmpeg reads this one.
+
+    Writing into ffmpeg's pipe releases the GIL, so composing (numpy, which releases
+    it too) and writing overlap instead of taking turns. At most *depth* frames wait
+    in a bounded queue, plus the one being written: a composer that reuses its frame
+    buffers must rotate at least ``depth + 2`` of them (:data:`BUFFERS`), so that no
+    buffer is overwritten before it has been written.
+
+    Use inside the encoder's ``with``: leaving normally hands over the last frame and
+    waits for the thread, raising the encoder's :class:`RenderError` if ffmpeg
+    stopped; leaving by an exception (Ctrl-C included) kills ffmpeg first, so the
+    thread's write returns at once, and the thread is joined before the exception
+    goes on.
+
+    Parameters
+    ----------
+    enc : Encoder
+        An entered encoder (its ffmpeg running).
+    depth : int
+        Frames that may wait for the writer.
+    """
+
+    #: Frames waiting for the writer by default; composers rotate ``DEPTH + 2``
+    #: buffers (:data:`BUFFERS`).
+    DEPTH = 2
+    BUFFERS = DEPTH + 2
+
+    def __init__(self, enc: Encoder, depth: int = DEPTH) -> None:
+        if depth < 1:
+            raise ValueError(f"depth must be at least 1, got {depth}")
+        self.enc = enc
+        self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="batik-feeder", daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            frame = self._queue.get()
+            if frame is None:
+                return
+            if self._error is not None:
+                continue  # ffmpeg stopped: drain, so put() never blocks for ever
+            try:
+                self.enc.write(frame)
+            except BaseException as err:  # handed to the composing thread
+                self._error = err
+
+    def __enter__(self) -> Feeder:
+        self._thread.start()
+        return self
+
+    def put(self, frame: np.ndarray) -> None:
+        """Hand over one frame (blocks while *depth* frames wait); raise the
+        encoder's error if ffmpeg has stopped."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put(frame)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.enc.abort()  # the writer's write fails at once; nothing else to wait for
+        self._queue.put(None)  # the writer drains whatever waits, so this returns
+        self._thread.join()
+        if exc_type is None and self._error is not None:
+            raise self._error
 
 
 def join_segments(

@@ -16,6 +16,7 @@ threads and processes compose side by side.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import math
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -28,6 +29,7 @@ from ..errors import RenderError
 
 __all__ = [
     "CACHE",
+    "Blend",
     "CellStream",
     "Motion",
     "Scratch",
@@ -36,7 +38,9 @@ __all__ = [
     "fill",
     "mix",
     "ordered",
+    "repeat_corner",
     "rgba_to_yuv420",
+    "rgba_to_yuv420_reference",
     "shift_rows",
     "task_order",
 ]
@@ -94,18 +98,23 @@ class CellStream:
 def ordered(
     tasks: Sequence[int], pool: cf.Executor | None, fn: Callable[[int], np.ndarray], ahead: int
 ) -> Iterator[np.ndarray]:
-    """Results of fn over tasks, in order, at most *ahead* in flight."""
+    """Results of fn over tasks, in order, at most *ahead* in flight.
+
+    With a pool, the first *ahead* tasks are submitted at once, before the first
+    result is asked for: the pool's processes exist when this returns, and the first
+    cells are drawn while the caller starts its encoder.
+    """
     if pool is None:
-        for t in tasks:
-            yield fn(t)
-        return
-    pending: deque[cf.Future] = deque()
+        return (fn(t) for t in tasks)
     it = iter(tasks)
+    pending: deque[cf.Future] = deque(pool.submit(fn, t) for t in itertools.islice(it, ahead))
+    return _results(pending, it, pool, fn)
+
+
+def _results(
+    pending: deque[cf.Future], it: Iterator[int], pool: cf.Executor, fn: Callable
+) -> Iterator[np.ndarray]:
     try:
-        for t in it:
-            pending.append(pool.submit(fn, t))
-            if len(pending) >= ahead:
-                break
         while pending:
             result = pending.popleft().result()
             for t in it:
@@ -188,17 +197,57 @@ def shift_rows(
 def fill(cell: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Tile *cell* over *out* from its top-left corner (block copies, no indexing)."""
     ch, cw = cell.shape[:2]
+    rows, cols = min(ch, out.shape[0]), min(cw, out.shape[1])
+    out[:rows, :cols] = cell[:rows, :cols]
+    return repeat_corner(out, ch, cw)
+
+
+def repeat_corner(out: np.ndarray, ch: int, cw: int) -> np.ndarray:
+    """Tile the top-left ``ch × cw`` block of *out* (already drawn) over the rest."""
     height, width = out.shape[:2]
     rows = min(ch, height)
-    for x0 in range(0, width, cw):
+    for x0 in range(cw, width, cw):
         n = min(cw, width - x0)
-        out[:rows, x0 : x0 + n] = cell[:rows, :n]
+        out[:rows, x0 : x0 + n] = out[:rows, :n]
     y0 = ch
     while y0 < height:
         n = min(y0, height - y0)  # double the filled band each time
         out[y0 : y0 + n] = out[:n]
         y0 += n
     return out
+
+
+class Blend:
+    """Cross-fades of two opaque cells at many weights: :func:`mix`'s pixels in
+    three passes instead of six, written straight into the frame.
+
+    ``mix`` computes ``(a·(256 − wi) + b·wi + 128) >> 8``, which is
+    ``(256·a + 128 + (b − a)·wi) >> 8``. The first term and ``b − a`` are made once
+    per pair of cells; each frame then multiplies, adds and shifts. The sum always
+    lies in 0 … 65 408, so uint16 arithmetic, even where ``b − a`` wraps around,
+    gives it exactly.
+    """
+
+    def __init__(self) -> None:
+        self._pair: tuple[np.ndarray, np.ndarray, int, int] | None = None
+        self._base = self._diff = self._tmp = np.empty(0, np.uint16)
+
+    def into(self, a: np.ndarray, b: np.ndarray, w: float, out: np.ndarray) -> None:
+        """Write the blend of the top-left ``out``-sized part of *a* and *b* into *out*."""
+        rows, cols = out.shape[:2]
+        pair = self._pair
+        if pair is None or pair[0] is not a or pair[1] is not b or pair[2:] != (rows, cols):
+            self._pair = None
+            pa, pb = a[:rows, :cols], b[:rows, :cols]
+            if self._base.shape != pa.shape:
+                self._base, self._diff, self._tmp = (np.empty(pa.shape, np.uint16) for _ in "bdt")
+            np.left_shift(pa, 8, out=self._base, dtype=np.uint16)
+            self._base += 128
+            np.subtract(pb, pa, out=self._diff, dtype=np.uint16)  # modulo 2**16
+            self._pair = (a, b, rows, cols)
+        np.multiply(self._diff, np.uint16(round(w * 256)), out=self._tmp)
+        self._tmp += self._base
+        np.right_shift(self._tmp, 8, out=out, casting="unsafe")
 
 
 @dataclass
@@ -225,17 +274,28 @@ def compose_frames(
     width: int,
     height: int,
     opaque: bool,
+    buffers: int = 1,
 ) -> Iterator[np.ndarray]:
-    """Frames n_from..n_to-1 as (height, width, 4) uint8 arrays (one buffer, reused)."""
-    frame = np.empty((height, width, 4), np.uint8)
-    other = np.empty_like(frame)
+    """Frames n_from..n_to-1 as (height, width, 4) uint8 arrays.
+
+    *buffers* frame buffers are used in turn: frame *n* is overwritten when frame
+    *n* + *buffers* is composed (one, the default, for a consumer that is done with
+    a frame before it asks for the next; :data:`.encode.Feeder.BUFFERS` for a
+    :class:`~.encode.Feeder`).
+    """
+    ring = [np.empty((height, width, 4), np.uint8) for _ in range(max(1, buffers))]
+    other = np.empty_like(ring[0])
     scratch = Scratch()
+    blend = Blend()
     for n in range(n_from, n_to):
+        frame = ring[n % len(ring)]
         k, w = motion.keys(n)
         a = stream.get(k)
         b = stream.get(k + 1) if w > 0 else a
         dy = motion.offset(n)
-        if a.shape == b.shape:
+        if opaque and not dy and a.shape == b.shape and a is not b:
+            _blend_fill(blend, a, b, w, frame)
+        elif a.shape == b.shape:
             cell = mix(a, b, w, opaque, scratch)
             fill(shift_rows(cell, dy, opaque, scratch) if dy else cell, frame)
         else:  # the repeat cell changed size between the keyframes: blend whole frames
@@ -245,66 +305,126 @@ def compose_frames(
         yield frame
 
 
+def _blend_fill(blend: Blend, a: np.ndarray, b: np.ndarray, w: float, out: np.ndarray) -> None:
+    """Blend cells *a* and *b* into the top-left corner of *out*, then tile it."""
+    ch, cw = a.shape[:2]
+    blend.into(a, b, w, out[: min(ch, out.shape[0]), : min(cw, out.shape[1])])
+    repeat_corner(out, ch, cw)
+
+
 # ----------------------------------------------- the H.264 path: Y'CbCr from the cells
+def _table(coefs: tuple[float, ...], n: int, scale: float, dtype) -> tuple[np.ndarray, ...]:
+    """Read-only lookup tables ``round(v · c · scale)`` for v = 0 … n − 1, one per c."""
+    tables = []
+    for c in coefs:
+        t = np.round(np.arange(n) * (c * scale)).astype(dtype)
+        t.flags.writeable = False
+        tables.append(t)
+    return tuple(tables)
+
+
+# BT.709 into limited range: Y' = 16 + 219/255 · (Kr R + Kg G + Kb B), in 1/256 of a
+# level (uint16: the sum stays below 65 536); Cb, Cr = 128 + 224/255 · (…) from the
+# sums of 2×2 pixels (0 … 1020), in 1/65 536 of a level (int32: they may be negative).
+_KR, _KG, _KB = 0.2126, 0.7152, 0.0722
+_Y_LUT = _table((_KR, _KG, _KB), 256, 219 / 255 * 256, np.uint16)
+_CB_LUT = _table((-_KR / 1.8556, -_KG / 1.8556, 0.5), 1021, 224 / 255 / 4 * 65536, np.int32)
+_CR_LUT = _table((0.5, -_KG / 1.5748, -_KB / 1.5748), 1021, 224 / 255 / 4 * 65536, np.int32)
+
+
 def rgba_to_yuv420(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """An opaque RGBA cell as BT.709 limited-range Y'CbCr 4:2:0 planes (Y, Cb, Cr).
 
     Chroma is the 2×2 average (centred siting), which is what a box filter in
     swscale would give; the matrix and range are what the file is tagged with.
+    Each term comes from a lookup table in fixed point (1/256 of a level for Y',
+    1/65 536 for chroma): within one level of :func:`rgba_to_yuv420_reference`,
+    and equal to it for all but a few pixels in a thousand.
     """
     h, w = cell.shape[:2]
     if h % 2 or w % 2:
         raise RenderError(f"internal: a {w}×{h} cell cannot be subsampled to 4:2:0")
-    f32 = np.float32
-    r, g, b = (cell[..., c].astype(f32) for c in range(3))
-    k = f32(219 / 255)
-    y = r * f32(0.2126 * k)
-    y += g * f32(0.7152 * k)
-    y += b * f32(0.0722 * k)
-    y += f32(16.5)
+    acc = np.empty((h, w), np.uint16)
+    term = np.empty((h, w), np.uint16)
+    np.take(_Y_LUT[0], cell[..., 0], out=acc)
+    for c in (1, 2):
+        np.take(_Y_LUT[c], cell[..., c], out=term)
+        acc += term
+    acc += round(16.5 * 256)  # the offset, and a half for rounding
+    acc >>= 8
+    y = acc.astype(np.uint8)
+    sums = []  # of each 2×2 block, per channel
+    for c in range(3):
+        p = cell[..., c]
+        q = np.add(p[0::2, 0::2], p[1::2, 0::2], dtype=np.uint16)
+        q += p[0::2, 1::2]
+        q += p[1::2, 1::2]
+        sums.append(q)
+    chroma = []
+    for tables in (_CB_LUT, _CR_LUT):
+        total = np.take(tables[0], sums[0])
+        total += np.take(tables[1], sums[1])
+        total += np.take(tables[2], sums[2])
+        total += round(128.5 * 65536)
+        total >>= 16
+        chroma.append(total.astype(np.uint8))
+    return y, chroma[0], chroma[1]
 
-    def half(p: np.ndarray) -> np.ndarray:  # 2×2 means
-        return (p[0::2, 0::2] + p[1::2, 0::2] + p[0::2, 1::2] + p[1::2, 1::2]) * f32(0.25)
 
-    r, g, b = half(r), half(g), half(b)
-    kc = f32(224 / 255)
-    cb = r * f32(-0.2126 / 1.8556 * kc)
-    cb += g * f32(-0.7152 / 1.8556 * kc)
-    cb += b * f32(0.5 * kc)
-    cb += f32(128.5)
-    cr = r * f32(0.5 * kc)
-    cr += g * f32(-0.7152 / 1.5748 * kc)
-    cr += b * f32(-0.0722 / 1.5748 * kc)
-    cr += f32(128.5)
-    return y.astype(np.uint8), cb.astype(np.uint8), cr.astype(np.uint8)
+def rgba_to_yuv420_reference(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`rgba_to_yuv420` in floating point, plainly: the reference of its tests."""
+    rgb = cell[..., :3].astype(np.float64)
+    k = np.array([_KR, _KG, _KB])
+    y = 16 + 219 / 255 * (rgb @ k)
+    h, w = cell.shape[:2]
+    mean = rgb.reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3))
+    cb = 128 + 224 / 255 * (mean @ np.array([-_KR / 1.8556, -_KG / 1.8556, 0.5]))
+    cr = 128 + 224 / 255 * (mean @ np.array([0.5, -_KG / 1.5748, -_KB / 1.5748]))
+    return tuple(np.floor(p + 0.5).astype(np.uint8) for p in (y, cb, cr))  # type: ignore[return-value]
 
 
-def compose_yuv_frames(
-    n_from: int, n_to: int, *, motion: Motion, stream: CellStream, width: int, height: int
-) -> Iterator[np.ndarray]:
-    """Frames as yuv420p bytes (one buffer, reused), composed plane by plane.
-
-    Cross-fades, sub-pixel shifts and tiling are linear, so doing them on the
-    Y'CbCr planes of the cells gives the frame that converting the RGBA frame would,
-    at 1.5 instead of 4 bytes a pixel, and ffmpeg has nothing left to convert.
-    """
-    buf = np.empty(width * height * 3 // 2, np.uint8)
+def _yuv_planes(buf: np.ndarray, width: int, height: int) -> tuple[np.ndarray, ...]:
     ny, nc = width * height, (width // 2) * (height // 2)
-    planes = (
+    return (
         buf[:ny].reshape(height, width),
         buf[ny : ny + nc].reshape(height // 2, width // 2),
         buf[ny + nc :].reshape(height // 2, width // 2),
     )
-    others = tuple(np.empty_like(p) for p in planes)
+
+
+def compose_yuv_frames(
+    n_from: int,
+    n_to: int,
+    *,
+    motion: Motion,
+    stream: CellStream,
+    width: int,
+    height: int,
+    buffers: int = 1,
+) -> Iterator[np.ndarray]:
+    """Frames as yuv420p bytes, composed plane by plane.
+
+    Cross-fades, sub-pixel shifts and tiling are linear, so doing them on the
+    Y'CbCr planes of the cells gives the frame that converting the RGBA frame would,
+    at 1.5 instead of 4 bytes a pixel, and ffmpeg has nothing left to convert.
+    *buffers* is as in :func:`compose_frames`.
+    """
+    ring = [np.empty(width * height * 3 // 2, np.uint8) for _ in range(max(1, buffers))]
+    ring_planes = [_yuv_planes(buf, width, height) for buf in ring]
+    others = tuple(np.empty_like(p) for p in ring_planes[0])
     scratch = Scratch()
+    blends = (Blend(), Blend(), Blend())
     for n in range(n_from, n_to):
+        buf, planes = ring[n % len(ring)], ring_planes[n % len(ring)]
         k, w = motion.keys(n)
         a = stream.get(k)
         b = stream.get(k + 1) if w > 0 else a
         dy = motion.offset(n)
         for i, (pa, pb) in enumerate(zip(a, b, strict=True)):
             d = dy if i == 0 else dy / 2
-            if pa.shape == pb.shape:
+            if not d and pa.shape == pb.shape and pa is not pb:
+                _blend_fill(blends[i], pa, pb, w, planes[i])
+            elif pa.shape == pb.shape:
                 cell = mix(pa, pb, w, True, scratch)
                 fill(shift_rows(cell, d, True, scratch) if d else cell, planes[i])
             else:

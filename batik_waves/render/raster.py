@@ -27,7 +27,7 @@ from ..errors import RenderError
 from ..motifs.pattern import Pattern
 from .paths import LayerInk, Paths, ink, split_color
 
-__all__ = ["MAX_SIZE", "rasterize", "to_image", "unpremultiply"]
+__all__ = ["MAX_SIZE", "load_cairo", "rasterize", "to_image", "unpremultiply"]
 
 #: Largest width or height cairo's image surfaces accept.
 MAX_SIZE = 32767
@@ -41,6 +41,12 @@ def _cairo():
     import cairocffi
 
     return cairocffi
+
+
+def load_cairo() -> None:
+    """Import cairo now (a fifth of a second), so that processes forked afterwards,
+    such as a video's cell workers, inherit it instead of each importing it again."""
+    _cairo()
 
 
 def _check_size(value, name: str) -> int:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import subprocess
+import sys
+import time
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -242,3 +245,167 @@ def test_rgba_to_yuv_matches_ffmpeg_bt709():
     assert np.abs(y.astype(int) - ref[0]).max() <= 1
     assert np.abs(cb.astype(int) - ref[1][::2, ::2]).max() <= 1
     assert np.abs(cr.astype(int) - ref[2][::2, ::2]).max() <= 1
+
+
+def test_rgba_to_yuv_tables_match_the_floating_point_reference():
+    rng = np.random.default_rng(3)
+    cell = rng.integers(0, 256, (64, 96, 4), dtype=np.uint8)
+    cell[..., 3] = 255
+    cell[:2, :2, :3] = 0  # black and white reach the ends of the range: 16 and 235
+    cell[2:4, :2, :3] = 255
+    fast, ref = F.rgba_to_yuv420(cell), F.rgba_to_yuv420_reference(cell)
+    for name, a, b in zip("Y Cb Cr".split(), fast, ref, strict=True):
+        assert a.shape == b.shape and a.dtype == np.uint8, name
+        diff = np.abs(a.astype(int) - b)
+        assert diff.max() <= 1, name
+        assert (diff > 0).mean() < 0.01, name  # fixed point rounds a few ties the other way
+    assert fast[0][0, 0] == 16 and fast[0][2, 0] == 235
+    assert fast[1][0, 0] == fast[2][0, 0] == 128 == fast[1][1, 0] == fast[2][1, 0]
+
+
+# ------------------------------------------------------------------ the blend
+@pytest.mark.parametrize("shape", [(37, 53, 4), (40, 30), (9, 9, 4)])
+def test_blend_gives_mix_pixel_for_pixel(shape):
+    rng = np.random.default_rng(4)
+    a, b = (rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(2))
+    a.flat[:4] = 0
+    b.flat[:4] = 255  # the largest steps up and down: b - a wraps around in uint16
+    a.flat[4:8] = 255
+    b.flat[4:8] = 0
+    blend = F.Blend()
+    for w in (1e-4, 1 / 15, 0.25, 0.5, 7 / 15, 0.999, 1 - 1e-4):
+        out = np.zeros_like(a)
+        blend.into(a, b, w, out)
+        assert np.array_equal(out, F.mix(a, b, w, opaque=True)), w
+    # a corner of the pair (a frame smaller than the cell), written into a strided view
+    rows, cols = min(shape[0], 20), min(shape[1], 25)
+    frame = np.zeros((20, 100, *shape[2:]), np.uint8)
+    blend.into(a, b, 0.3, frame[:rows, :cols])
+    assert np.array_equal(frame[:rows, :cols], F.mix(a, b, 0.3, opaque=True)[:rows, :cols])
+    assert not frame[:, cols:].any() and not frame[rows:].any()
+
+
+def test_repeat_corner_equals_fill():
+    rng = np.random.default_rng(5)
+    cell = rng.integers(0, 256, (37, 53, 4), dtype=np.uint8)
+    ref = F.fill(cell, np.empty((90, 160, 4), np.uint8))
+    out = np.zeros((90, 160, 4), np.uint8)
+    out[:37, :53] = cell
+    assert np.array_equal(F.repeat_corner(out, 37, 53), ref)
+
+
+def _plain_frames(cells, key_ids, n, motion, size, yuv):
+    """Frames the plain way: mix the two cells, shift them, tile them (no Blend)."""
+    w, h = size
+    for i in range(n):
+        k, t = motion.keys(i)
+        a, b = cells[key_ids[k]], cells[key_ids[k + 1]]
+        dy = motion.offset(i)
+        if yuv:
+            planes = []
+            for j, (pa, pb) in enumerate(zip(a, b, strict=True)):
+                ph, pw = (h, w) if j == 0 else (h // 2, w // 2)
+                cell = F.shift_rows(F.mix(pa, pb, t, True), dy if j == 0 else dy / 2, True)
+                planes.append(F.fill(cell, np.empty((ph, pw), np.uint8)).ravel())
+            yield np.concatenate(planes)
+        else:
+            cell = F.shift_rows(F.mix(a, b, t, True), dy, True)
+            yield F.fill(cell, np.empty((h, w, 4), np.uint8))
+
+
+@pytest.mark.parametrize("yuv", [False, True])
+@pytest.mark.parametrize("drift", [0.0, 37.0])
+def test_composed_frames_equal_the_plain_composition(yuv, drift):
+    """The composers (the blend fast path, rotating buffers) give, frame for frame,
+    mix → shift → fill; each frame stays intact until *buffers* more are made."""
+    rng = np.random.default_rng(6)
+    rgba = []
+    for _ in range(3):
+        c = rng.integers(0, 256, (24, 36, 4), dtype=np.uint8)
+        c[..., 3] = 255
+        rgba.append(c)
+    cells = [F.rgba_to_yuv420(c) for c in rgba] if yuv else rgba
+    key_ids = [0, 1, 1, 2, 0]  # keyframes 1 and 2 show the same cell: no blend
+    motion = F.Motion(Fraction(30), 4, drift)
+    n, size = 16, (100, 50)
+    ref = [f.copy() for f in _plain_frames(cells, key_ids, n, motion, size, yuv)]
+    for buffers in (1, 4):
+        stream = F.CellStream(key_ids, 0, iter([cells[u] for u in F.task_order(key_ids, 0, 4, 8)]))
+        kw = {"motion": motion, "stream": stream, "width": size[0], "height": size[1]}
+        made = (
+            F.compose_yuv_frames(0, n, buffers=buffers, **kw)
+            if yuv
+            else F.compose_frames(0, n, opaque=True, buffers=buffers, **kw)
+        )
+        held: list[np.ndarray] = []
+        for i, frame in enumerate(made):
+            assert np.array_equal(frame, ref[i]), (buffers, i)
+            held.append(frame)
+            # the frames still held (fewer than *buffers* ago) are untouched
+            for j in range(max(0, i - buffers + 1), i + 1):
+                assert np.array_equal(held[j], ref[j]), (buffers, i, j)
+
+
+# ------------------------------------------------------------------ the feeder
+class _SlowEncoder:
+    """An encoder stand-in: records what it is given, slowly; fails when told to."""
+
+    def __init__(self, fail_at: int | None = None):
+        self.seen: list[bytes] = []
+        self.fail_at = fail_at
+        self.aborted = False
+
+    def write(self, frame):
+        time.sleep(0.002)
+        if self.fail_at is not None and len(self.seen) == self.fail_at:
+            raise E.RenderError("clip.mp4: ffmpeg stopped: a test")
+        self.seen.append(frame.tobytes())
+
+    def abort(self):
+        self.aborted = True
+
+
+def test_feeder_writes_every_frame_in_order_from_rotating_buffers():
+    enc = _SlowEncoder()
+    ring = [np.empty(64, np.uint8) for _ in range(E.Feeder.BUFFERS)]
+    with E.Feeder(enc) as feeder:  # type: ignore[arg-type]
+        for i in range(50):
+            buf = ring[i % len(ring)]
+            buf[:] = i  # what a composer does to a buffer it reuses
+            feeder.put(buf)
+    assert [s[0] for s in enc.seen] == list(range(50))
+    assert all(len(set(s)) == 1 for s in enc.seen)  # no frame overwritten while waiting
+    assert not feeder._thread.is_alive() and not enc.aborted
+
+
+def test_feeder_hands_the_encoders_error_to_the_composer():
+    enc = _SlowEncoder(fail_at=3)
+    with pytest.raises(E.RenderError, match="ffmpeg stopped"):
+        with E.Feeder(enc) as feeder:  # type: ignore[arg-type]
+            for _ in range(100):
+                feeder.put(np.zeros(8, np.uint8))
+    assert len(enc.seen) == 3 and not feeder._thread.is_alive()
+
+
+def test_feeder_stops_the_encoder_when_the_composer_fails():
+    enc = _SlowEncoder()
+    with pytest.raises(KeyboardInterrupt):
+        with E.Feeder(enc) as feeder:  # type: ignore[arg-type]
+            for i in range(10):
+                feeder.put(np.zeros(8, np.uint8))
+                if i == 4:
+                    raise KeyboardInterrupt
+    assert enc.aborted and not feeder._thread.is_alive()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux pipes")
+def test_the_pipe_into_ffmpeg_is_widened(tmp_path):
+    import fcntl
+
+    fmt = E.FORMATS["mp4"]
+    with E.Encoder(fmt, tmp_path / "a.mp4", width=64, height=32, fps=Fraction(30)) as enc:
+        size = fcntl.fcntl(enc._proc.stdin.fileno(), 1032)  # F_GETPIPE_SZ
+        enc.write(np.zeros(64 * 32 * 3 // 2, np.uint8))
+    max_size = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    assert size == min(E.PIPE_BYTES, max_size) > 65536
+    assert E.probe(tmp_path / "a.mp4").frames == 1
