@@ -249,3 +249,14 @@ def test_attract_shows_before_its_loop_is_drawn():
         assert frame is not None and frame.state == "attract"
         assert s.status()["attract_loop"] == 0  # not drawn yet
         assert b"attract" in frame.message
+
+
+def test_default_workers_leave_a_core_for_the_server(monkeypatch):
+    import os
+
+    from batik_waves.kiosk import session as S
+
+    for cores, want in ((1, 1), (2, 1), (4, 3), (16, 15)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid, n=cores: set(range(n)))
+        assert S.default_workers() == want
+        assert Session(_Quiet()).workers == want
