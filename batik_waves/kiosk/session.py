@@ -8,8 +8,8 @@ A :class:`Session` owns, for the life of the server:
   motif's parameters now, and a keyframe of them is drawn, at most
   :attr:`Session.fps` times a second;
 - **a small process pool** (:func:`draw_keyframe` of a picklable
-  :class:`KeyTask`) so both cores draw and a slow frame never stalls the reader
-  nor the event loop;
+  :class:`KeyTask`; :func:`default_workers`, one core fewer than the machine has)
+  so a slow frame never stalls the reader nor the event loop;
 - **a pacer thread** that decides the state (``live``, ``calibrating``,
   ``attract``) and, in attract mode, keeps the cloth moving from a recorded loop
   (the bundled sample drawn through the same path at start-up);
@@ -72,8 +72,8 @@ __all__ = [
 STATES: tuple[str, ...] = ("live", "calibrating", "attract")
 #: Default keyframe tile side (px). The page shows about one tile across the screen's
 #: short side, as the video does, so a kawung flower is a hand's width on a gallery
-#: screen; 512 px keeps that sharp enough at 1080p while a keyframe takes ~0.1-0.2 s
-#: of one core (both cores draw).
+#: screen; 512 px keeps that sharp enough at 1080p while a keyframe takes 35-80 ms
+#: of one core (kawung, parang; quiet).
 DEFAULT_TILE = 512
 #: JPEG quality of keyframes (a tile side that is a multiple of 16 keeps the JPEG
 #: blocks on the tile's edges, so the repeat shows no seam).
