@@ -138,12 +138,11 @@ _COMPANIONS: dict[str, tuple[str, ...]] = {
 
 
 # Files a primary names or implies beside it, which are part of the same recording.
+# (Beyond these, the companions of _COMPANIONS whose primary a file is.)
 _SIDE_FILES: dict[str, tuple[str, ...]] = {
-    ".vhdr": (".eeg", ".vmrk"),
-    ".ahdr": (".eeg", ".amrk"),
+    ".vhdr": (".vmrk",),
+    ".ahdr": (".amrk",),
     ".set": (".fdt",),
-    ".dat": (".dap", ".rs3"),
-    ".cdt": (".cdt.dpa", ".cdt.cef", ".cef"),
 }
 # BrainVision headers name their data and marker files, which may have other stems.
 _HEADER_FILE = re.compile(r"^\s*(?:DataFile|MarkerFile)\s*=\s*(.+?)\s*$", re.MULTILINE)
@@ -205,14 +204,21 @@ def companions(path: str | os.PathLike) -> list[Path]:
         return sorted(p for p in path.rglob("*") if p.is_file())
     ext = extension_of(path)
     stem = path.name[: -len(ext)] if ext else path.name
-    out = [path.with_name(stem + side) for side in _SIDE_FILES.get(ext, ())]
+    out = [
+        path.with_name(stem + side)
+        for side in _SIDE_FILES.get(ext, ())
+        + tuple(c for c, primaries in _COMPANIONS.items() if ext in primaries)
+    ]
     if ext in (".vhdr", ".ahdr"):
         try:
             with open(path, encoding="utf-8", errors="replace") as f:
                 head = f.read(65536)
         except OSError:
             head = ""
-        out += [path.with_name(Path(n).name) for n in _HEADER_FILE.findall(head)]
+        for n in _HEADER_FILE.findall(head):
+            name = n.replace("\\", "/").rsplit("/", 1)[-1]  # a Windows path's base name too
+            if name not in ("", ".", ".."):
+                out.append(path.with_name(name))
     seen: set[Path] = set()
     return [p for p in out if not (p in seen or seen.add(p)) and p != path]
 

@@ -279,7 +279,9 @@ def features_series(
     out) blinks, eye movements and muscle (:func:`batik_waves.eeg.artifacts.artifact_mask`)
     do not count: the averages read the clean samples only, and where a window is
     mostly artifact the features hold over it (interpolated between the clean moments
-    either side offline, the last clean one held when causal).
+    either side). The mask reads the whole recording, so it is offline only (with
+    ``causal=True`` it is a :class:`MappingError`); a recording that is artifact
+    throughout is read as it is.
 
     Returns
     -------
@@ -296,13 +298,19 @@ def features_series(
     groups = {g: power[:, idx, :].mean(axis=1) for g, idx in _groups(envelopes).items()}
     clean = None
     if artifacts is not False:
+        if causal:  # the mask reads the whole recording (medians, centred padding)
+            raise MappingError(
+                "artifact handling reads the whole recording, so it is offline only: "
+                "use artifacts=False with causal=True"
+            )
         mask = artifact_mask(envelopes) if artifacts is True else np.asarray(artifacts, bool)
         if mask.shape != (envelopes.n_times,):
             raise MappingError(
                 f"the artifact mask must hold one value per envelope sample "
                 f"({envelopes.n_times}), but has shape {mask.shape}"
             )
-        clean = None if not mask.any() else ~mask
+        # nothing masked, or everything (no clean moment to hold): read every sample
+        clean = None if not mask.any() or mask.all() else ~mask
     series = _features_from_power(
         groups,
         envelopes.bands,

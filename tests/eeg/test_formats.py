@@ -146,7 +146,11 @@ def test_companions_by_extension_and_by_header(tmp_path):
         "DataFile=other data.eeg\nMarkerFile = markers.vmrk\n"
     )
     names = [p.name for p in companions(vhdr)]
-    assert names == ["rec.eeg", "rec.vmrk", "other data.eeg", "markers.vmrk"]
+    assert names == ["rec.vmrk", "rec.eeg", "other data.eeg", "markers.vmrk"]
+    assert [p.name for p in companions(tmp_path / "r.dap")] == ["r.rs3"]
+    # a header written on Windows, or broken, never fails the job
+    vhdr.write_text("[Common Infos]\nDataFile=C:\\data\\take2.eeg\nMarkerFile=.\nDataFile=/\n")
+    assert [p.name for p in companions(vhdr)] == ["rec.vmrk", "rec.eeg", "take2.eeg"]
     # a folder recording's companions are the files inside it
     mff = tmp_path / "s.mff"
     (mff / "sub").mkdir(parents=True)

@@ -185,3 +185,19 @@ def test_departures_count_doublings_on_the_channels_that_move():
     loud = Envelopes.from_arrays(env.data * np.sqrt(2.0), rate=env.rate, ch_names=env.ch_names)
     d2 = departures_series(loud, times, ["alpha"], artifacts=True)
     np.testing.assert_allclose(d2["alpha"], d["alpha"], atol=1e-9)
+
+
+def test_artifact_handling_is_offline_only_and_a_recording_all_artifact_reads_as_it_is():
+    from batik_waves.errors import MappingError
+    from batik_waves.jobs._common import recording
+    from batik_waves.mapping.extract import features_series
+
+    env = load(recording(None), (None, None))
+    t = env.times[::64]
+    with pytest.raises(MappingError, match="offline only"):
+        features_series(env, t, causal=True, artifacts=True)
+    everything = np.ones(env.n_times, dtype=bool)
+    plain = features_series(env, t)
+    held = features_series(env, t, artifacts=everything)
+    for name, x in plain.items():
+        np.testing.assert_allclose(held[name], x, err_msg=name)
