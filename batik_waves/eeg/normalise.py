@@ -37,8 +37,8 @@ DOUBLINGS_LIMIT = 4.0
 
 def doublings(values, median, *, floor: float = 0.0) -> np.ndarray:
     """How many doublings *values* lie above *median* (negative: below), within
-    ±:data:`DOUBLINGS_LIMIT`; values under *floor* count as *floor*. NaN where either
-    is NaN or the median is not positive.
+    ±:data:`DOUBLINGS_LIMIT`; values and median under *floor* count as *floor*. NaN
+    where either is NaN, or where the median (after the floor) is not positive.
 
     The one definition of a departure from a person's own baseline: the mapping's
     offline departures (:func:`batik_waves.mapping.extract.departures_series`, against
@@ -73,8 +73,10 @@ class Normaliser:
     history_rate : float
         Samples per second kept for the percentiles (the first sample of each
         ``1 / history_rate`` s cell), which bounds memory and cost.
-    mode : "ratio" | "range"
-        See :data:`MODES`.
+    mode : "ratio" | "range" | "doublings"
+        See :data:`MODES`. (The live ``"doublings"`` use no floor and no choice of
+        channels, unlike the offline departures, which floor shares at 1e-3 and
+        average the quarter of channels that move most.)
     percentiles : (float, float)
         The low and high percentiles of ``range`` mode.
 
