@@ -214,7 +214,8 @@ class Keyframe:
 
 
 class Ring:
-    """A bounded ring of keyframes that one writer fills and many readers share.
+    """A bounded ring of keyframes that the session fills (one publish at a time) and
+    many readers share.
 
     Readers ask for the newest keyframe after the one they have (:meth:`after`);
     a reader that falls behind skips straight to the newest, so a slow client
@@ -418,6 +419,10 @@ class Session:
         self._last_offer = -math.inf
         self._offer_period = math.inf
         self._seq = 0
+        # publishing is serialised, so sequence numbers reach the ring in order, and a
+        # live keyframe of an older chunk never follows a newer one on screen
+        self._publishing = threading.Lock()
+        self._newest_live = -math.inf  # arrival of the chunk behind the newest live frame
         self._src: Source | None = None
         self._attract: list[bytes] = []
         self._last_jpeg: bytes | None = None  # the newest live keyframe
@@ -878,17 +883,24 @@ class Session:
         return out
 
     def _publish(self, jpeg: bytes, state: str, timing: Timing | None = None) -> None:
-        with self._lock:
-            self._seq += 1
-            seq = self._seq
+        """Send *jpeg* to every client, unless it is a live keyframe of a chunk older
+        than one already sent (a slow fresh draw finishing after a newer cached one)."""
         payload = {"state": state, "quality": dict(self.quality), "version": self.version}
         if state == "attract":
             payload["reason"] = self.reason
-        if state != "attract":
-            self._last_jpeg = jpeg
         arrival = timing.arrival if timing is not None else clock()
-        frame = Keyframe(seq, state, arrival, _sse(seq, payload, jpeg), len(jpeg), timing)
-        self.ring.publish(frame)
+        with self._publishing:
+            if timing is not None:
+                if timing.arrival < self._newest_live:
+                    return
+                self._newest_live = timing.arrival
+            if state != "attract":
+                self._last_jpeg = jpeg
+            with self._lock:
+                self._seq += 1
+                seq = self._seq
+            frame = Keyframe(seq, state, arrival, _sse(seq, payload, jpeg), len(jpeg), timing)
+            self.ring.publish(frame)
 
     # -------------------------------------------------------------- the pacer
     def _pace_loop(self) -> None:

@@ -260,3 +260,20 @@ def test_default_workers_leave_a_core_for_the_server(monkeypatch):
         monkeypatch.setattr(os, "sched_getaffinity", lambda pid, n=cores: set(range(n)))
         assert S.default_workers() == want
         assert Session(_Quiet()).workers == want
+
+
+def test_a_slow_fresh_draw_never_replaces_a_newer_keyframe_on_screen():
+    # one worker draws the parameters of chunk 1 slowly; meanwhile chunk 2's parameters
+    # come from the cache and go out at once. Chunk 1's keyframe, done later, must not
+    # follow chunk 2's: the cloth would step back in time.
+    from batik_waves.kiosk.session import Timing
+
+    s = Session(_Quiet(), workers=0)
+    s._publish(b"new", "live", Timing(2.0, 2.0, 2.0))
+    s._publish(b"old", "live", Timing(1.0, 1.0, 1.0))
+    newest = s.ring.newest()
+    assert newest.seq == 1 and newest.timing.arrival == 2.0
+    s._publish(b"newer", "live", Timing(3.0, 3.0, 3.0))
+    s._publish(b"loop", "attract")  # attract frames are not live: they always go out
+    assert [f.state for f in (s.ring.after(1), s.ring.newest())] == ["attract", "attract"]
+    assert s.ring.newest().seq == 3
