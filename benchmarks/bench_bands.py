@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _machine import describe
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"
@@ -40,34 +40,14 @@ BANDS = {
 
 # ------------------------------------------------------------------- machine
 def machine() -> str:
-    model = platform.processor() or "unknown cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    mem = ""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = f", {int(line.split()[1]) / 2**20:.1f} GiB RAM"
-                break
-    except OSError:
-        pass
-    try:
-        load = ", load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
-    except OSError:
-        load = ""
     import mne
     import scipy
 
-    return (
-        f"{model}, {cores} usable core(s){mem}{load}\n"
-        f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
-        f"mne {mne.__version__}"
+    return describe(
+        f"numpy {np.__version__}",
+        f"scipy {scipy.__version__}",
+        f"mne {mne.__version__}",
+        memory=True,
     )
 
 

@@ -20,32 +20,20 @@ Run: ``.venv/bin/python benchmarks/bench_batch.py [--runs N] [--size PX]``
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _machine import describe
+
 N_RECORDINGS = 8
 DURATION = 60.0
 
 
 def machine() -> str:
-    model = platform.processor() or "unknown cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = ""
-    if hasattr(os, "getloadavg"):
-        load = ", load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
-    return f"{model}, {cores} cores{load}; Python {platform.python_version()}"
+    return describe()
 
 
 def make_recordings(folder: Path) -> list[Path]:

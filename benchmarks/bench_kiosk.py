@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -42,6 +41,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _machine import describe, load_average
 
 BIN = Path(sys.executable).with_name("batik-waves")
 HOST = "127.0.0.1"
@@ -216,10 +216,6 @@ def draw_alone(motif: str, n: int = 24, antialias: str = "fast") -> dict:
     }
 
 
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def bench_load(n_clients: int, seconds: float, motif: str = "kawung") -> dict:
     k = Kiosk("--motif", motif)
     stop = threading.Event()
@@ -371,19 +367,19 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.what, args.latency_seconds = ["latency"], 40.0
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
+    print(f"# {describe(f'numpy {np.__version__}')}")
     for what in args.what:
         if what == "latency":
             for motif in args.motifs.split(","):
-                print(f"# load average {load_average()}", flush=True)
+                print(f"# {load_average()}", flush=True)
                 print(json.dumps(bench_latency(motif, args.latency_seconds)), flush=True)
                 if args.compare:
-                    print(f"# load average {load_average()}", flush=True)
+                    print(f"# {load_average()}", flush=True)
                     result = bench_latency(motif, args.latency_seconds, antialias="best")
                     print(json.dumps(result), flush=True)
                 for aa in ("fast", "best"):
                     print(json.dumps(draw_alone(motif, antialias=aa)), flush=True)
-            print(f"# load average {load_average()}", flush=True)
+            print(f"# {load_average()}", flush=True)
         elif what == "load":
             for n in (1, 20):
                 print(json.dumps(bench_load(n, args.seconds)), flush=True)

@@ -26,11 +26,10 @@ Run: ``.venv/bin/python benchmarks/bench_live.py`` (``--help`` for options).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
 
 import numpy as np
+from _machine import describe
 
 
 def _simulated(n_ch: int, seconds: float, sfreq: float = 256.0):
@@ -149,7 +148,7 @@ def main() -> None:
     import mne
 
     mne.set_log_level("ERROR")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}")
+    print(f"machine: {describe(f'numpy {np.__version__}')}")
     base = bench_offline(args.seconds)
     print(f"baseline: offline band_envelopes, 32 ch x 256 Hz: {base:.2f} ms per second of signal")
     for method in ("fir", "iir"):

@@ -26,8 +26,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
-import os
-import platform
 import statistics
 import sys
 import time
@@ -35,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from _machine import describe
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -48,24 +47,9 @@ FRAME = (1920, 1080)
 
 # ------------------------------------------------------------------- machine
 def machine() -> str:
-    model = platform.processor() or "unknown cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = ""
-    if hasattr(os, "getloadavg"):
-        load = ", load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     import cairocffi
 
-    return (
-        f"{model}, {cores} cores{load}; Python {platform.python_version()}, "
-        f"cairo {cairocffi.cairo_version_string()}, numpy {np.__version__}"
-    )
+    return describe(f"cairo {cairocffi.cairo_version_string()}", f"numpy {np.__version__}")
 
 
 def timed(fn: Callable[[], object], runs: int, warmup: int = 1) -> list[float]:

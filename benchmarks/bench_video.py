@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
-import platform
 import resource
 import shutil
 import statistics
@@ -50,6 +48,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from _machine import describe, load_average
 
 from batik_waves.eeg.simulate import sample_path
 from batik_waves.jobs import _common
@@ -61,23 +60,7 @@ FPS = Fraction(30)
 
 
 def machine() -> str:
-    model = platform.processor() or "unknown cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"{model}, {cores} cores, {load()}; Python {platform.python_version()}, "
-        f"numpy {np.__version__}; ffmpeg {Path(ffmpeg_exe()).name}"
-    )
-
-
-def load() -> str:
-    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    return describe(f"numpy {np.__version__}", f"ffmpeg {Path(ffmpeg_exe()).name}")
 
 
 def peak_memory() -> str:
@@ -163,7 +146,7 @@ def h264_rows(row, args, src, tmp: Path, runs: int, h_s: float, k_s: float | Non
     print(f"{'  frames only (no encoder), 1080p30':<46} {E.frame_count(h_s, FPS) / med:6.1f} fps")
     if k_s is not None:
         row("H.264 2160p30", "mp4", mp4, k_s, uhd, compare=True, reps=runs)
-        print(f"end: {load()}")
+        print(f"end: {load_average()}")
 
 
 def main() -> None:
@@ -319,7 +302,7 @@ def main() -> None:
         row("DNxHR 444 1080p30 (.mxf)", "dnxhr-444", E.FORMATS["dnxhr-444"], 1.0, hd)
         # 4K
         row("H.264 2160p30 (with floor)", "mp4", E.FORMATS["mp4"], k_s, uhd)
-        print(f"end: {load()}")
+        print(f"end: {load_average()}")
     finally:
         _common.envelopes_from_file = real_env  # type: ignore[assignment]
         shutil.rmtree(tmp, ignore_errors=True)

@@ -702,17 +702,12 @@ class Session:
 
     def _live_state(self) -> str:
         """The state the source's data asks for (the pacer's verdict is :attr:`state`)."""
-        src = self._src
-        if src is None or src.newest_age > self.stale:
-            return "attract"
-        if self._flat:
-            return "attract"
-        dev = src.device_quality()
-        if dev and all(v == "poor" for v in dev.values()):
+        if self._reason():
             return "attract"
         return "live" if self._norm.state == "live" else "calibrating"
 
     def _reason(self) -> str:
+        """Why the page should show attract, or "" when the source is fit to draw from."""
         src = self._src
         if src is None or src.newest_age > self.stale:
             return "no fresh samples"
