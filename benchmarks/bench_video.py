@@ -17,7 +17,7 @@ Rows:
   Target: ≥ 15 fps. ``--prores-only`` runs these rows alone.
 - H.264 at 1920×1080, 30 fps, against real time. Target: ≥ 3× real time. Beside it
   the same render as before this change, for the ratio: each frame written by the
-  composing thread itself (no :class:`~batik_waves.render.encode.Feeder`) into a
+  composing thread itself (a :class:`~batik_waves.render.encode.Feeder` of depth 0) into a
   64 KiB pipe. ``--h264-only`` runs the H.264 rows alone (1080p and 4K, a few
   minutes with ``--quick``).
 - H.264 and ProRes at 3840×2160. Target for H.264: ≥ 0.5× real time. Peak memory of
@@ -76,24 +76,6 @@ def median_time(fn: Callable[[], object], runs: int) -> tuple[float, list[float]
         fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times), times
-
-
-class Inline:
-    """The feeder as it was before: the composing thread writes each frame itself."""
-
-    BUFFERS = 1
-
-    def __init__(self, enc, *_a, **_k):
-        self.enc = enc
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def put(self, frame):
-        self.enc.write(frame)
 
 
 class Grab:
@@ -200,17 +182,17 @@ def main() -> None:
             segments=segments,
         )
         _common.load(src, (start, start + seconds))  # read before the clock starts
-        saved = E.FORMATS[fmt_name], V.Feeder, E.PIPE_BYTES
+        saved = E.FORMATS[fmt_name], V.Feeder.DEPTH, E.PIPE_BYTES
         E.FORMATS[fmt_name] = variant  # the job's choice of codec arguments
 
         def timed(before: bool) -> float:
-            V.Feeder, E.PIPE_BYTES = (Inline, 1 << 16) if before else saved[1:]  # type: ignore[misc]
+            V.Feeder.DEPTH, E.PIPE_BYTES = (0, 1 << 16) if before else saved[1:]
             try:
                 t = time.perf_counter()
                 V.render_video(src, out, **kw)
                 return time.perf_counter() - t
             finally:
-                V.Feeder, E.PIPE_BYTES = saved[1:]  # type: ignore[misc]
+                V.Feeder.DEPTH, E.PIPE_BYTES = saved[1:]
 
         def describe(text: str, times: list[float]) -> str:
             med = statistics.median(times)
@@ -239,7 +221,7 @@ def main() -> None:
                 del frames
                 line += f"; floor {n / fmed:6.1f} fps, render/floor {fmed / med:4.2f}"
         finally:
-            E.FORMATS[fmt_name], V.Feeder, E.PIPE_BYTES = saved
+            E.FORMATS[fmt_name], V.Feeder.DEPTH, E.PIPE_BYTES = saved
         print(line, flush=True)
         if compare:
             print(describe("  as before (inline writes, 64 KiB pipe)", then), flush=True)

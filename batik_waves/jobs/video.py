@@ -466,8 +466,9 @@ def _encode(
         # the feeder's thread writes frame n while frame n + 1 is composed
         with enc, Feeder(enc) as feeder:
             done = n_from
-            size = {"motion": motion, "stream": stream, "width": width, "height": height}
-            size["buffers"] = Feeder.BUFFERS
+            size = dict(
+                motion=motion, stream=stream, width=width, height=height, buffers=feeder.buffers
+            )
             frames = (
                 compose_yuv_frames(n_from, n_to, **size)
                 if enc.input_pix_fmt == "yuv420p"

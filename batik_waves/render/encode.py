@@ -759,7 +759,7 @@ class Feeder:
     Writing into ffmpeg's pipe releases the GIL, so composing (numpy, which releases
     it too) and writing overlap instead of taking turns. At most *depth* frames wait
     in a bounded queue, plus the one being written: a composer that reuses its frame
-    buffers must rotate at least ``depth + 2`` of them (:data:`BUFFERS`), so that no
+    buffers must rotate at least ``depth + 2`` of them (:attr:`buffers`), so that no
     buffer is overwritten before it has been written.
 
     Use inside the encoder's ``with``: leaving normally hands over the last frame and
@@ -772,22 +772,30 @@ class Feeder:
     ----------
     enc : Encoder
         An entered encoder (its ffmpeg running).
-    depth : int
-        Frames that may wait for the writer.
+    depth : int or None
+        Frames that may wait for the writer (None: :data:`DEPTH`); 0: no thread, the
+        composing thread writes each frame itself (one buffer is enough).
+
+    Attributes
+    ----------
+    buffers : int
+        Frame buffers a composer must rotate for this depth.
     """
 
-    #: Frames waiting for the writer by default; composers rotate ``DEPTH + 2``
-    #: buffers (:data:`BUFFERS`).
+    #: Frames waiting for the writer by default.
     DEPTH = 2
-    BUFFERS = DEPTH + 2
 
-    def __init__(self, enc: Encoder, depth: int = DEPTH) -> None:
-        if depth < 1:
-            raise ValueError(f"depth must be at least 1, got {depth}")
+    def __init__(self, enc: Encoder, depth: int | None = None) -> None:
+        depth = self.DEPTH if depth is None else int(depth)
+        if depth < 0:
+            raise ValueError(f"depth must be 0 or more, got {depth}")
         self.enc = enc
+        self.buffers = depth + 2 if depth else 1
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="batik-feeder", daemon=True)
+        self._thread = (
+            threading.Thread(target=self._run, name="batik-feeder", daemon=True) if depth else None
+        )
 
     def _run(self) -> None:
         while True:
@@ -802,17 +810,23 @@ class Feeder:
                 self._error = err
 
     def __enter__(self) -> Feeder:
-        self._thread.start()
+        if self._thread is not None:
+            self._thread.start()
         return self
 
     def put(self, frame: np.ndarray) -> None:
         """Hand over one frame (blocks while *depth* frames wait); raise the
         encoder's error if ffmpeg has stopped."""
+        if self._thread is None:
+            self.enc.write(frame)
+            return
         if self._error is not None:
             raise self._error
         self._queue.put(frame)
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if self._thread is None:
+            return
         if exc_type is not None:
             self.enc.abort()  # the writer's write fails at once; nothing else to wait for
         self._queue.put(None)  # the writer drains whatever waits, so this returns

@@ -280,7 +280,7 @@ def compose_frames(
 
     *buffers* frame buffers are used in turn: frame *n* is overwritten when frame
     *n* + *buffers* is composed (one, the default, for a consumer that is done with
-    a frame before it asks for the next; :data:`.encode.Feeder.BUFFERS` for a
+    a frame before it asks for the next; :attr:`.encode.Feeder.buffers` for a
     :class:`~.encode.Feeder`).
     """
     ring = [np.empty((height, width, 4), np.uint8) for _ in range(max(1, buffers))]

@@ -239,24 +239,9 @@ def test_h264_through_the_feeder_is_the_inline_render_packet_for_packet(
     by a pool: the same packets as frames written inline, one buffer, no pool (a
     frame overwritten, doubled or lost would change a packet)."""
 
-    class Inline:  # the composing thread writes each frame itself, as before
-        BUFFERS = 1
-
-        def __init__(self, enc):
-            self.enc = enc
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def put(self, frame):
-            self.enc.write(frame)
-
     kw = dict(size=(320, 180), fps="29.97", window="28:30", timecode="00:59:59;28")
     fed = _render(sample, tmp_path / "fed" / "clip.mp4", workers=2, **kw)
-    monkeypatch.setattr(V, "Feeder", Inline)
+    monkeypatch.setattr(V.Feeder, "DEPTH", 0)  # the composing thread writes each frame
     inline = _render(sample, tmp_path / "inline" / "clip.mp4", workers=0, **kw)
     a, b = probe(inline), probe(fed)
     assert b.frames == a.frames == V.frame_count(2.0, Fraction(30000, 1001)) == 60

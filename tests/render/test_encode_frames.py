@@ -367,8 +367,9 @@ class _SlowEncoder:
 
 def test_feeder_writes_every_frame_in_order_from_rotating_buffers():
     enc = _SlowEncoder()
-    ring = [np.empty(64, np.uint8) for _ in range(E.Feeder.BUFFERS)]
-    with E.Feeder(enc) as feeder:  # type: ignore[arg-type]
+    feeder = E.Feeder(enc)  # type: ignore[arg-type]
+    ring = [np.empty(64, np.uint8) for _ in range(feeder.buffers)]
+    with feeder:
         for i in range(50):
             buf = ring[i % len(ring)]
             buf[:] = i  # what a composer does to a buffer it reuses
