@@ -193,9 +193,6 @@ class Keyframe:
         Increasing number (per session).
     state : str
         One of :data:`STATES`.
-    arrival : float
-        :func:`~batik_waves.eeg.sources.clock` time the chunk that gave it was read
-        (the pacer's tick in attract mode).
     message : bytes
         The Server-Sent Event (``id``, ``event: frame``, JSON ``data`` with the
         image as a ``data:`` URL), encoded once.
@@ -207,7 +204,6 @@ class Keyframe:
 
     seq: int
     state: str
-    arrival: float
     message: bytes
     size: int
     timing: Timing | None = None
@@ -414,8 +410,7 @@ class Session:
         self._last_live = -math.inf
         self._background: deque[tuple[KeyTask, cf.Future]] = deque()
         self.superseded = 0  # live parameters replaced by newer ones before a worker was free
-        self._offers = 0  # offers so far; _passed: the offer the drawer last passed over
-        self._passed = -1
+        self._waited = False  # the pending parameters have been passed over once
         self._last_offer = -math.inf
         self._offer_period = math.inf
         self._seq = 0
@@ -736,7 +731,7 @@ class Session:
                 p = self._offer_period
                 self._offer_period = dt if math.isinf(p) else 0.8 * p + 0.2 * dt
             self._last_offer = now
-            self._offers += 1
+            self._waited = False
             self._pending = (task, arrival, now)
             self._wake.notify()
 
@@ -755,12 +750,11 @@ class Session:
                     due = self._last_live + interval - now
                     able = free or self._cached(self._pending[0]) is not None
                     if due > 0 or not able:
-                        self._passed = self._offers  # these parameters have waited
+                        self._waited = True
                         wait = due if due > 0 else None
                     else:
-                        passed = self._passed == self._offers
                         hold = hold_for_next_chunk(now - self._pending[2], self._offer_period)
-                        if passed and hold > 0:
+                        if self._waited and hold > 0:
                             wait = hold
                         else:
                             job = ("live", *self._pending)
@@ -789,20 +783,17 @@ class Session:
             except Exception as err:  # recorded; the next keyframe is drawn as usual
                 self.errors.append(f"drawer: {type(err).__name__}: {err}")
 
-    def _key(self, task: KeyTask) -> KeyTask:
-        return task  # frozen: all it draws, and nothing else, is the key
-
+    # The cache's key is the KeyTask itself: frozen, all it draws and nothing else.
     def _cached(self, task: KeyTask) -> bytes | None:
         """The cached JPEG of *task* (call with the lock held)."""
-        key = self._key(task)
-        jpeg = self._cache.get(key)
+        jpeg = self._cache.get(task)
         if jpeg is not None:
-            self._cache.move_to_end(key)
+            self._cache.move_to_end(task)
         return jpeg
 
     def _keep(self, task: KeyTask, jpeg: bytes) -> None:
         with self._lock:
-            self._cache[self._key(task)] = jpeg
+            self._cache[task] = jpeg
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
 
@@ -883,7 +874,6 @@ class Session:
         payload = {"state": state, "quality": dict(self.quality), "version": self.version}
         if state == "attract":
             payload["reason"] = self.reason
-        arrival = timing.arrival if timing is not None else clock()
         with self._publishing:
             if timing is not None:
                 if timing.arrival < self._newest_live:
@@ -894,7 +884,7 @@ class Session:
             with self._lock:
                 self._seq += 1
                 seq = self._seq
-            frame = Keyframe(seq, state, arrival, _sse(seq, payload, jpeg), len(jpeg), timing)
+            frame = Keyframe(seq, state, _sse(seq, payload, jpeg), len(jpeg), timing)
             self.ring.publish(frame)
 
     # -------------------------------------------------------------- the pacer

@@ -19,7 +19,7 @@ from batik_waves.kiosk.session import DEFAULT_TILE, STAGES, Keyframe, KeyTask, R
 def test_ring_keeps_the_newest_and_drops_for_slow_readers():
     ring = Ring(3)
     for seq in range(1, 8):
-        ring.publish(Keyframe(seq, "live", 0.0, b"m%d" % seq, 2))
+        ring.publish(Keyframe(seq, "live", b"m%d" % seq, 2))
     assert ring.newest().seq == 7
     assert ring.after(3).seq == 7  # a reader at 3 skips straight to the newest
     assert ring.after(7) is None
