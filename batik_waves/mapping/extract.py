@@ -200,6 +200,35 @@ def _groups(env: Envelopes) -> dict[str, list[int]]:
     return out
 
 
+def _clean_average(
+    x: np.ndarray, m: int, clean: np.ndarray | None, average=_moving_average
+) -> np.ndarray:
+    """*average* of *x* over *m* samples reading only the *clean* ones (all when None);
+    where a window holds too few, the clean moments around it fill in (interpolated,
+    or the last one held when *average* trails)."""
+    if clean is None:
+        return average(x, m)
+    w = clean.astype(np.float64)
+    share = average(w, m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = average(x * w, m) / share
+    gap = share < (_MIN_CLEAN if m > 1 else 0.5)
+    return fill_gaps(out, gap, causal=average is _trailing_average)
+
+
+def _mask_of(envelopes: Envelopes, artifacts: bool | np.ndarray) -> np.ndarray | None:
+    """The artifact mask *artifacts* asks for (True: found; an array: checked), or None."""
+    if artifacts is False:
+        return None
+    mask = artifact_mask(envelopes) if artifacts is True else np.asarray(artifacts, bool)
+    if mask.shape != (envelopes.n_times,):
+        raise MappingError(
+            f"the artifact mask must hold one value per envelope sample "
+            f"({envelopes.n_times}), but has shape {mask.shape}"
+        )
+    return mask
+
+
 def _features_from_power(
     group_power: MappingABC[str, np.ndarray],
     bands: Sequence[str],
@@ -217,16 +246,9 @@ def _features_from_power(
     around it (interpolated offline, the last one held when *average* trails).
     """
     n = max(1, round(smooth * rate))
-    causal = average is _trailing_average
 
     def avg(x: np.ndarray, m: int) -> np.ndarray:
-        if clean is None:
-            return average(x, m)
-        w = clean.astype(np.float64)
-        share = average(w, m)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = average(x * w, m) / share
-        return fill_gaps(out, share < (_MIN_CLEAN if m > 1 else 0.5), causal=causal)
+        return _clean_average(x, m, clean, average)
 
     lengths = {p.shape[-1] for p in group_power.values()}
     if len(lengths) == 1:  # one call for every group: the live path runs this per chunk
@@ -303,12 +325,7 @@ def features_series(
                 "artifact handling reads the whole recording, so it is offline only: "
                 "use artifacts=False with causal=True"
             )
-        mask = artifact_mask(envelopes) if artifacts is True else np.asarray(artifacts, bool)
-        if mask.shape != (envelopes.n_times,):
-            raise MappingError(
-                f"the artifact mask must hold one value per envelope sample "
-                f"({envelopes.n_times}), but has shape {mask.shape}"
-            )
+        mask = _mask_of(envelopes, artifacts)
         # nothing masked, or everything (no clean moment to hold): read every sample
         clean = None if not mask.any() or mask.all() else ~mask
     series = _features_from_power(
@@ -425,22 +442,16 @@ def departures_series(
     t = np.asarray(envelopes.times, dtype=np.float64)
     core = np.zeros(envelopes.n_times, dtype=bool)
     core[envelopes._core()] = True
-    mask = np.zeros(envelopes.n_times, dtype=bool)
-    if artifacts is not False:
-        mask = artifact_mask(envelopes) if artifacts is True else np.asarray(artifacts, bool)
+    mask = _mask_of(envelopes, artifacts)
+    if mask is None:
+        mask = np.zeros(envelopes.n_times, dtype=bool)
     clean = None if not mask.any() else ~mask
     usable = core & ~mask
     if not usable.any():
         usable = core
     n = max(1, round(smooth * envelopes.rate))
     power = envelopes.power()
-    if clean is None:
-        smoothed = _moving_average(power, n)
-    else:
-        w = clean.astype(np.float64)
-        share = _moving_average(w, n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            smoothed = fill_gaps(_moving_average(power * w, n) / share, share < _MIN_CLEAN)
+    smoothed = _clean_average(power, n, clean)
     per = _channel_features(smoothed, envelopes.bands)
     out: dict[str, np.ndarray] = {}
     for name in names:
