@@ -69,11 +69,18 @@ class Player:
             **popen_kwargs(),
         )
 
+    #: Seconds the player gets to answer a command (a stuck player fails the test
+    #: instead of hanging it).
+    ANSWER_WITHIN = 30.0
+
     def _say(self, cmd: str) -> None:
+        import select
+
         self.proc.stdin.write(cmd + "\n")
         self.proc.stdin.flush()
-        if self.proc.stdout.readline().strip() != "ok":
-            raise RuntimeError(f"the LSL player did not {cmd}")
+        ready, _, _ = select.select([self.proc.stdout], [], [], self.ANSWER_WITHIN)
+        if not ready or self.proc.stdout.readline().strip() != "ok":
+            raise RuntimeError(f"the LSL player did not {cmd} within {self.ANSWER_WITHIN} s")
 
     def start(self) -> Player:
         self._say("start")
