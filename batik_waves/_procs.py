@@ -10,6 +10,9 @@ are removed and children are stopped by the code that started them.
 
 - :func:`pool_initializer` gives the ``initializer`` and ``initargs`` of a
   ``ProcessPoolExecutor`` (or ``multiprocessing.Pool``);
+- :func:`worker_context` gives the ``multiprocessing`` context of workers started
+  from a process that runs threads (a fork server);
+- :func:`close_pool` shuts a pool down without ever waiting forever;
 - :func:`popen_kwargs` gives the extra ``subprocess.Popen`` arguments of a child
   such as ffmpeg;
 - :func:`stop_on_signals` is the context manager the command line runs inside.
@@ -37,10 +40,12 @@ from typing import Any
 
 __all__ = [
     "Interrupted",
+    "close_pool",
     "die_with_parent",
     "pool_initializer",
     "popen_kwargs",
     "stop_on_signals",
+    "worker_context",
 ]
 
 _PR_SET_PDEATHSIG = 1
@@ -115,7 +120,12 @@ def die_with_parent(parent: int, *, sig: int = signal.SIGKILL, thread: bool = Tr
     return armed
 
 
-def _init_worker(parent: int, init: Callable[..., Any] | None, initargs: Sequence[Any]) -> None:
+def _init_worker(
+    parent: int | None, init: Callable[..., Any] | None, initargs: Sequence[Any]
+) -> None:
+    if parent is None:  # forked by a fork server, which itself ends with us
+        _leave_server_alive_pipe()
+        parent = os.getppid()
     die_with_parent(parent)
     # A forked worker inherits the parent's Python handlers (stop_on_signals):
     # the parent stops its workers itself, so Ctrl-C (sent to the whole process
@@ -128,13 +138,39 @@ def _init_worker(parent: int, init: Callable[..., Any] | None, initargs: Sequenc
         init(*initargs)
 
 
+def _leave_server_alive_pipe() -> None:
+    """Close the fork server's "alive" pipe that a child of the server inherits.
+
+    The server ends when that pipe's last writer closes it: meant to be the
+    process that started the server, but every child gets a copy (so that it
+    could start children of its own through the server). A worker holding it
+    keeps the server alive after our death, and the server keeps the worker
+    alive (its parent-death signal never comes): both would outlive a killed
+    kiosk for good. Our workers start no children, so they let it go.
+    """
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        server._forkserver_alive_fd = None
+
+
 def pool_initializer(
-    init: Callable[..., Any] | None = None, initargs: Sequence[Any] = ()
+    init: Callable[..., Any] | None = None,
+    initargs: Sequence[Any] = (),
+    *,
+    server: bool = False,
 ) -> tuple[Callable[..., None], tuple[Any, ...]]:
     """``(initializer, initargs)`` for a process pool whose workers die with this process.
 
     Call it in the parent (it records the parent's pid). The workers ignore SIGINT
-    and, after arranging to die with the parent, run ``init(*initargs)``.
+    and, after arranging to die with the parent, run ``init(*initargs)``. With
+    *server* (a pool of the ``"forkserver"`` or ``"spawn"`` context, see
+    :func:`worker_context`) a worker's parent is the fork server, which ends when
+    this process does: the worker dies with it.
 
     Examples
     --------
@@ -142,7 +178,83 @@ def pool_initializer(
     >>> initargs[0] == os.getpid(), initargs[1] is print, initargs[2]
     (True, True, ('ready',))
     """
-    return _init_worker, (os.getpid(), init, tuple(initargs))
+    return _init_worker, (None if server else os.getpid(), init, tuple(initargs))
+
+
+def worker_context(preload: Sequence[str] = ()) -> Any:
+    """A ``multiprocessing`` context whose children are safe to start from a process
+    that runs threads: ``"forkserver"`` where there is one (Linux, macOS), the
+    platform's default (``"spawn"``) elsewhere.
+
+    ``fork`` copies a process with every lock exactly as its threads held it at
+    that instant; a child that then needs one (cairo's, a buffered stream's) waits
+    for ever. Work that forks at once from a busy process (a kiosk, a test
+    session) takes its workers from a fork server instead: a single-threaded
+    process, started once, that has imported the modules *preload* names and forks
+    each worker from that quiet state. Its pool's initializer is
+    ``pool_initializer(..., server=True)``.
+    """
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context()
+    ctx = multiprocessing.get_context("forkserver")
+    if preload:  # only before the server first starts (later it is a no-op)
+        ctx.set_forkserver_preload(list(preload))
+    return ctx
+
+
+#: Seconds a pool's workers get to finish and leave before they are killed.
+CLOSE_GRACE = 10.0
+
+
+def close_pool(pool: Any, *, grace: float = CLOSE_GRACE, cancel: bool = True) -> list[int]:
+    """Shut *pool* (a ``concurrent.futures`` executor) down in at most about *grace* s.
+
+    ``shutdown(wait=True)`` waits for every worker for ever, so one worker stuck
+    for good (a deadlock in a forked child, a C call that never returns) would hang
+    whoever stops the pool: a kiosk's restart, a render's last line. Here the pool
+    is told to stop, queued work is cancelled (unless *cancel* is False), the work
+    already running gets *grace* seconds to finish, and a process still alive then
+    is killed. A thread cannot be killed: a thread pool's stuck thread is left
+    behind (they are daemons of this process).
+
+    Returns
+    -------
+    list of int
+        The pids of the workers that had to be killed (empty when all left).
+
+    Examples
+    --------
+    >>> import concurrent.futures as cf
+    >>> pool = cf.ThreadPoolExecutor(1)
+    >>> pool.submit(sum, [1, 2]).result(), close_pool(pool)
+    (3, [])
+    """
+    from multiprocessing.connection import wait
+
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    threads = list(getattr(pool, "_threads", ()) or ())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=cancel)
+    end = time.monotonic() + grace
+    # a worker's sentinel is ready once it has ended; the pool's own thread reaps
+    # it (joining here too would race that thread's waitpid)
+    left = {}
+    for proc in procs:
+        with contextlib.suppress(ValueError):  # a closed Process has no sentinel
+            left[proc.sentinel] = proc
+    while left and (rest := end - time.monotonic()) > 0:
+        for ready in wait(list(left), rest):
+            left.pop(ready)
+    killed = []
+    for proc in left.values():
+        with contextlib.suppress(OSError):
+            os.kill(proc.pid, signal.SIGKILL)
+            killed.append(proc.pid)
+    for thread in [*threads, *([manager] if manager is not None else [])]:
+        thread.join(max(1.0, end - time.monotonic()))
+    return killed
 
 
 def _before_exec(parent: int) -> None:

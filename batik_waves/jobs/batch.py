@@ -52,7 +52,7 @@ from typing import Any
 from .. import __version__
 from .._check import check_choice, check_number
 from .._io import json_ready, sha256, write_text
-from .._procs import Interrupted, die_with_parent, pool_initializer
+from .._procs import Interrupted, close_pool, die_with_parent, pool_initializer
 from ..eeg.formats import find_recordings, format_of, is_recording, recording_stem
 from ..errors import BatikWavesError, ParameterError, RecordingError, RenderError
 from ._common import Progress, no_progress
@@ -719,7 +719,7 @@ def _run_pool(
         raise
     finally:
         if own:
-            pool.shutdown(wait=True, cancel_futures=True)
+            close_pool(pool)  # a stuck worker is killed, not waited for
 
 
 def _dask_reason(err: BaseException) -> str:

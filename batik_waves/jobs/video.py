@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 
 from .._io import atomic_path, sha256, write_text
-from .._procs import pool_initializer
+from .._procs import close_pool, pool_initializer
 from ..errors import ParameterError, RecordingError, RenderError
 from ..mapping.extract import features
 from ..mapping.rules import family_from_features
@@ -480,7 +480,7 @@ def _encode(
                 progress(done, n_to)
     finally:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            close_pool(pool)  # a stuck worker is killed, not waited for
 
 
 # ------------------------------------------------------------------ segments

@@ -30,7 +30,6 @@ import concurrent.futures as cf
 import io
 import json
 import math
-import multiprocessing
 import os
 import secrets
 import threading
@@ -42,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from .._procs import pool_initializer
+from .._procs import close_pool, pool_initializer, worker_context
 from ..eeg.normalise import Normaliser
 from ..eeg.quality import channel_checks, sensor_quality
 from ..eeg.sources import DEFAULT_SOURCE, Source, clock, open_source, parse_spec
@@ -468,10 +467,10 @@ class Session:
         self._stop.clear()
         self._sample = sample_arrays()
         if self.workers > 0:
-            ctx = multiprocessing.get_context(
-                "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-            )
-            initializer, initargs = pool_initializer()
+            # from a fork server, not fork(): the kiosk (and a test session) runs
+            # threads, and a forked worker could inherit a lock one of them held
+            ctx = worker_context(preload=[__name__])
+            initializer, initargs = pool_initializer(server=True)
             self._pool = cf.ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=ctx,
@@ -483,7 +482,7 @@ class Session:
             self._side = cf.ProcessPoolExecutor(
                 max_workers=1, mp_context=ctx, initializer=initializer, initargs=initargs
             )
-            # the workers start now, from this (the main) thread: they die with it
+            # the workers start now (and the fork server with them, from this thread)
             list(self._pool.map(_noop, range(self.workers)))
             self._side.submit(_noop, 0).result()
         else:
@@ -520,7 +519,9 @@ class Session:
     def _shutdown_pools(self) -> None:
         for pool in (self._pool, self._side):
             if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+                # bounded: a stuck worker is killed, never waited for (a kiosk stops
+                # to restart, and must)
+                close_pool(pool, grace=5.0)
         self._pool = self._side = None
         with self._lock:
             self._pending = None

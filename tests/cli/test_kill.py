@@ -271,3 +271,64 @@ def test_killed_run_leaves_nothing_behind(tmp_path, recording, command, kind, si
     assert temporary == [], f"{where}: left {temporary}"
     if command == "video" and kind in ("mp4", "mov"):
         assert not out.exists(), f"{where}: a partial video under its final name"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serving(port: int) -> bool:
+    """Whether the kiosk on *port* has drawn its first keyframes."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+            return json.loads(r.read())["keyframes"] > 0
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=lambda s: s.name)
+def test_killed_kiosk_leaves_nothing_behind(tmp_path, sig):
+    # its keyframe workers come from a fork server: killed, the kiosk must take the
+    # server and the workers with it (each child of a fork server inherits the pipe
+    # whose closing ends the server; held, server and workers outlived the kiosk)
+    pytest.importorskip("starlette", reason="the kiosk extra is not installed")
+    pytest.importorskip("mne_lsl", reason="the live extra is not installed")
+    port = _free_port()
+    store = tmp_path / "store"
+    log = tmp_path / "stderr.txt"
+    with open(log, "wb") as err_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "batik_waves", "kiosk", "--port", str(port), "--store", store],
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err_file,
+            start_new_session=True,
+        )
+    seen: set[tuple[int, int]] = set()
+    try:
+        end = time.monotonic() + RUN_LIMIT
+        while not _serving(port):
+            assert proc.poll() is None, log.read_text("utf-8", "replace")
+            assert time.monotonic() < end, "the kiosk drew nothing within a minute"
+            seen |= _descendants(proc.pid)
+            time.sleep(0.2)
+        seen |= _descendants(proc.pid)
+        kinds = " ".join(Path(f"/proc/{p}/cmdline").read_bytes().decode() for p, _ in seen)
+        assert "forkserver" in kinds, "the keyframe workers were expected from a fork server"
+        proc.send_signal(sig)
+        rc = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert _survivors(seen) == [], f"kiosk {sig.name}: processes survived"
+    err = log.read_text("utf-8", "replace")
+    assert "Traceback" not in err, err
+    assert rc in ((-sig,) if sig == signal.SIGKILL else (128 + sig, -sig, 0)), (rc, err)
