@@ -22,6 +22,7 @@ __all__ = [
     "assert_images_close",
     "assert_seamless",
     "check_outputs",
+    "default_sigint",
     "dense_scene",
     "load_png",
     "mean_abs_diff",
@@ -370,3 +371,15 @@ def story_ratio(track, stretches) -> tuple[float, float, float]:
     )
     worst = max(within)
     return (between / worst if worst > 0 else math.inf), between, worst
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` of a child the test will Ctrl-C: SIGINT back to its default.
+
+    A shell that started the suite in the background ignores SIGINT, and children
+    inherit that (Python then installs no KeyboardInterrupt handler): the child
+    would run on through the test's Ctrl-C.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from utils import default_sigint
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="needs Linux /proc to follow descendants"
@@ -124,10 +125,6 @@ def _encoding(out: Path, kind: str) -> bool:
     return out.is_dir() and any(out.glob("*.png"))
 
 
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def _run_and_signal(args, *, sig: int, moment: str, delay: float, out: Path, kind: str, cwd):
     """Start the command, send *sig* at the moment asked; return (rc, stderr, seen)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -144,7 +141,7 @@ def _run_and_signal(args, *, sig: int, moment: str, delay: float, out: Path, kin
             start_new_session=True,  # our signals reach it alone, as a kill(1) would
             # a shell that started the suite in the background ignores SIGINT, and its
             # children would inherit that: give the command Ctrl-C's default back
-            preexec_fn=_default_sigint,
+            preexec_fn=default_sigint,
         )
     seen: set[tuple[int, int]] = set()
     t0 = time.monotonic()
@@ -169,9 +166,12 @@ def _run_and_signal(args, *, sig: int, moment: str, delay: float, out: Path, kin
     try:
         proc.wait(timeout=RUN_LIMIT)
     except subprocess.TimeoutExpired:  # pragma: no cover - a run that ignores the signal
+        proc.send_signal(signal.SIGUSR1)  # its threads' stacks, to say where it is stuck
+        time.sleep(1.0)
         proc.kill()
         proc.wait()
-        pytest.fail(f"{args[0]} did not stop after {signal.Signals(sig).name}")
+        stacks = log.read_text("utf-8", "replace")[-6000:]
+        pytest.fail(f"{args[0]} did not stop after {signal.Signals(sig).name}:\n{stacks}")
     return proc.returncode, log.read_text("utf-8", "replace"), seen, sent
 
 
@@ -273,6 +273,13 @@ def test_killed_run_leaves_nothing_behind(tmp_path, recording, command, kind, si
         assert not out.exists(), f"{where}: a partial video under its final name"
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:  # gone meanwhile (a short-lived helper)
+        return ""
+
+
 def _free_port() -> int:
     import socket
 
@@ -320,7 +327,7 @@ def test_killed_kiosk_leaves_nothing_behind(tmp_path, sig):
             seen |= _descendants(proc.pid)
             time.sleep(0.2)
         seen |= _descendants(proc.pid)
-        kinds = " ".join(Path(f"/proc/{p}/cmdline").read_bytes().decode() for p, _ in seen)
+        kinds = " ".join(_cmdline(p) for p, _ in seen)
         assert "forkserver" in kinds, "the keyframe workers were expected from a fork server"
         proc.send_signal(sig)
         rc = proc.wait(timeout=30)

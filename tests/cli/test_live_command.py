@@ -11,6 +11,7 @@ import time
 
 import brainflow  # noqa: F401  (the [live] extra, which make test installs)
 import pytest
+from utils import default_sigint
 
 from batik_waves.cli import main
 from batik_waves.eeg.monitor import monitor, status_line
@@ -64,6 +65,7 @@ def test_ctrl_c_stops_cleanly():
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     try:
         deadline = time.monotonic() + 30

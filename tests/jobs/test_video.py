@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from utils import default_sigint
 
 from batik_waves import cli
 from batik_waves.errors import RecordingError, RenderError
@@ -451,6 +452,7 @@ def test_ctrl_c_leaves_nothing_and_resume_completes_the_sequence(sample, tmp_pat
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=default_sigint,
     ) as proc:
         rc, err = _interrupt_when(proc, lambda: len(list(folder.glob("seq_*.png"))) >= 20)
     assert rc == 130 and "interrupted" in err and "Traceback" not in err
@@ -493,7 +495,11 @@ def test_ctrl_c_during_a_video_leaves_no_file(sample, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = tmp_path / "clip.mp4"
     with subprocess.Popen(
-        _video_cmd(sample, out, window="0:150"), stderr=subprocess.PIPE, text=True, env=env
+        _video_cmd(sample, out, window="0:150"),
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=default_sigint,
     ) as proc:
         rc, err = _interrupt_when(
             proc, lambda: any(p.stat().st_size > 5000 for p in tmp_path.glob(".clip*"))
