@@ -113,6 +113,17 @@ class PeriodicNoise:
                 out += (wu[a] * wv[b])[:, None] * self._grid[:, ia, ib].T
         return out
 
+    @property
+    def peak(self) -> float:
+        """The largest absolute value the noise takes anywhere (a bound on a shift).
+
+        >>> n = PeriodicNoise(100, 60, cell=20, rng=1)
+        >>> pts = np.random.default_rng(0).uniform(0, 100, (5000, 2))
+        >>> bool(np.abs(n(pts)).max() <= n.peak)
+        True
+        """
+        return float(np.abs(self._flat).max())
+
     def __call__(self, xy: np.ndarray) -> np.ndarray:
         """Noise at points ``(..., 2)`` → values ``(..., channels)``."""
         xy = np.asarray(xy, dtype=float)
