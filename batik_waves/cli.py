@@ -473,7 +473,7 @@ def _run_kiosk(args) -> int:
         source=opts.source,
         host=opts.host,
         port=opts.port,
-        motif=opts.motif,
+        motif=opts.live_motif,
         palette=opts.palette,
         mapping=opts.mapping,
         store=args.store or "batik-kiosk-take-home",

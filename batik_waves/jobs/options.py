@@ -137,6 +137,11 @@ def check_motif(value: Any) -> str:
     return check_choice(value, (*registry.names(), AUTO), "motif", MotifError)
 
 
+def check_live_motif(value: Any) -> str:
+    """One motif name, checked: a live cloth has no whole recording to choose from."""
+    return check_choice(value, registry.names(), "motif", MotifError)
+
+
 def check_variant(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise invalid("variant", f"expected a variant name, but got {value!r} instead.", MotifError)
@@ -292,6 +297,15 @@ def _options() -> dict[str, Option]:
             ("-m", "--motif"),
             check_motif,
             metavar="NAME",
+        ),
+        Option(
+            "live_motif",
+            "kawung",
+            "which motif: " + ", ".join(registry.names()) + " (default kawung)",
+            ("-m", "--motif"),
+            check_live_motif,
+            metavar="NAME",
+            keyword="motif",
         ),
         Option(
             "variant",
@@ -517,7 +531,7 @@ COMMANDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "workers",
             "segments",
         ),
-        "kiosk": ("source", "host", "port", "motif", "palette", "mapping"),
+        "kiosk": ("source", "host", "port", "live_motif", "palette", "mapping"),
     }
 )
 

@@ -36,6 +36,8 @@ def test_port_in_use(capsys, tmp_path):
         (["--source", "mindreader:7"], "unknown source kind 'mindreader'"),
         (["--source", "osc:99999"], "bad port"),
         (["--motif", "kwaung"], "Allowed values are"),
+        # a live cloth has no whole recording for the mapping to choose a family from
+        (["--motif", "auto"], "but got 'auto' instead"),
         (["--port", "0"], "'port' parameter"),
         (["--port", "http"], "'port' parameter"),
         (["--host", "example.org"], "'host' parameter"),
