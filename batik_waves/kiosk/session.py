@@ -466,29 +466,29 @@ class Session:
 
         self._stop.clear()
         self._sample = sample_arrays()
-        if self.workers > 0:
-            # from a fork server, not fork(): the kiosk (and a test session) runs
-            # threads, and a forked worker could inherit a lock one of them held
-            ctx = worker_context(preload=[__name__])
-            initializer, initargs = pool_initializer(server=True)
-            self._pool = cf.ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=ctx,
-                initializer=initializer,
-                initargs=initargs,
-            )
-            # at the keyframes' own priority: niced by 5 it took 4-12 s instead of 2-4 s
-            # on a loaded machine, and a visitor is waiting for it
-            self._side = cf.ProcessPoolExecutor(
-                max_workers=1, mp_context=ctx, initializer=initializer, initargs=initargs
-            )
-            # the workers start now (and the fork server with them, from this thread)
-            list(self._pool.map(_noop, range(self.workers)))
-            self._side.submit(_noop, 0).result()
-        else:
-            self._pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-draw")
-            self._side = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-side")
-        try:
+        try:  # a pool that fails to start (or a source that fails to open) stops them all
+            if self.workers > 0:
+                # from a fork server, not fork(): the kiosk (and a test session) runs
+                # threads, and a forked worker could inherit a lock one of them held
+                ctx = worker_context(preload=[__name__])
+                initializer, initargs = pool_initializer(server=True)
+                self._pool = cf.ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=ctx,
+                    initializer=initializer,
+                    initargs=initargs,
+                )
+                # at the keyframes' own priority: niced by 5 it took 4-12 s instead of 2-4 s
+                # on a loaded machine, and a visitor is waiting for it
+                self._side = cf.ProcessPoolExecutor(
+                    max_workers=1, mp_context=ctx, initializer=initializer, initargs=initargs
+                )
+                # the workers start now (and the fork server with them, from this thread)
+                list(self._pool.map(_noop, range(self.workers)))
+                self._side.submit(_noop, 0).result()
+            else:
+                self._pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-draw")
+                self._side = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-side")
             self._src = self.open_source()
         except BaseException:
             self._shutdown_pools()
