@@ -164,6 +164,7 @@ def create_app(
     started = clock()
     clients = {"n": 0}
     saving = {"n": 0}
+    pending: dict[Any, asyncio.Future] = {}  # visitor -> the take-home being saved
     lock = threading.Lock()
 
     def respond(body: bytes, media: str, status: int = 200, **headers: str) -> Response:
@@ -215,6 +216,16 @@ def create_app(
         headers = {**_SECURITY, "X-Accel-Buffering": "no"}
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
+    async def save(snap):
+        try:
+            # drawn in the session's take-home process (never behind keyframes, not this
+            # process's GIL), kept by a thread
+            files = await asyncio.wrap_future(session.draw(render_take_home, snap))
+            return await asyncio.to_thread(store.add, files)
+        finally:
+            with lock:
+                saving["n"] -= 1
+
     async def take_home(request):
         if store is None:
             return respond(b"not found", "text/plain", 404)
@@ -229,20 +240,23 @@ def create_app(
         snap = session.snapshot()
         if snap is None:
             return JSONResponse({"error": "nobody is wearing the headset yet"}, 409)
-        with lock:
-            if saving["n"] >= MAX_SAVING:
-                return JSONResponse(
-                    {"error": "another take-home is being saved"}, 503, {"Retry-After": "2"}
-                )
-            saving["n"] += 1
-        try:
-            # drawn in the session's take-home process (never behind keyframes, not this
-            # process's GIL), kept by a thread
-            files = await asyncio.wrap_future(session.draw(render_take_home, snap))
-            entry = await asyncio.to_thread(store.add, files)
-        finally:
+        # one take-home per visitor at a time: a retry (the page gives up after 30 s,
+        # a second press, another tab) waits for the one being saved and gets its links
+        key = getattr(snap, "visitor", None)
+        task = pending.get(key) if key is not None else None
+        if task is None:
             with lock:
-                saving["n"] -= 1
+                if saving["n"] >= MAX_SAVING:
+                    return JSONResponse(
+                        {"error": "another take-home is being saved"}, 503, {"Retry-After": "2"}
+                    )
+                saving["n"] += 1
+            task = asyncio.ensure_future(save(snap))
+            if key is not None:
+                pending[key] = task
+                task.add_done_callback(lambda t: pending.pop(key, None))
+        # shielded: a client that goes away does not cancel the visitor's batik
+        entry = await asyncio.shield(task)
         path = f"/take-home/{entry.token}"
         out: dict[str, Any] = {
             "token": entry.token,

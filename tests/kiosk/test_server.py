@@ -185,9 +185,13 @@ class _SlowTakeHomes(Session):
 
         self.futures: list[cf.Future] = []
         self.hold = True
+        self.visitor = None  # None: each press is another visitor's
 
     def snapshot(self):
-        return "a visitor"
+        import types
+
+        self.n = getattr(self, "n", 0) + 1
+        return types.SimpleNamespace(visitor=self.n if self.visitor is None else self.visitor)
 
     def draw(self, fn, *args):
         import concurrent.futures as cf
@@ -233,6 +237,50 @@ def test_take_homes_being_drawn_are_bounded(tmp_path):
             t.join(10)
         assert [r.status_code for r in replies] == [200] * MAX_SAVING
         assert client.post("/take-home").status_code == 200  # room again
+    finally:
+        for fut in session.futures:
+            if not fut.done():
+                fut.set_result({name: b"x" for name in FILES})
+        server.stop()
+
+
+def test_a_retry_while_saving_gets_the_same_take_home(tmp_path):
+    # the page gives up after 30 s and the visitor presses again: one batik, not two
+    import threading
+    import time
+
+    from batik_waves.kiosk.store import FILES
+
+    session = _SlowTakeHomes()
+    session.visitor = 7
+    store = TakeHomeStore(tmp_path / "store", max_visitors=5)
+    server = _serve(create_app(session, store=store))
+    client = Client(server.sock.getsockname()[1])
+    try:
+        replies: list[Reply] = []
+        presses = [
+            threading.Thread(target=lambda: replies.append(client.post("/take-home")))
+            for _ in range(3)
+        ]
+        for t in presses:
+            t.start()
+            time.sleep(0.2)
+        end = time.monotonic() + 10
+        while not session.futures and time.monotonic() < end:
+            time.sleep(0.01)
+        time.sleep(0.3)
+        assert len(session.futures) == 1, "each press started a take-home of its own"
+        session.futures[0].set_result({name: b"x" for name in FILES})
+        for t in presses:
+            t.join(10)
+        assert [r.status_code for r in replies] == [200] * 3
+        tokens = {r.json()["token"] for r in replies}
+        assert len(tokens) == 1
+        assert len([p for p in (tmp_path / "store").iterdir() if p.is_dir()]) == 1
+        # once saved, a new press is a new take-home (the visitor wore it longer)
+        session.hold = False
+        again = client.post("/take-home")
+        assert again.status_code == 200 and again.json()["token"] not in tokens
     finally:
         for fut in session.futures:
             if not fut.done():
