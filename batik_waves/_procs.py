@@ -44,6 +44,7 @@ __all__ = [
     "die_with_parent",
     "pool_initializer",
     "popen_kwargs",
+    "stacks_on_sigusr1",
     "stop_on_signals",
     "worker_context",
 ]
@@ -124,9 +125,10 @@ def _init_worker(
     parent: int | None, init: Callable[..., Any] | None, initargs: Sequence[Any]
 ) -> None:
     if parent is None:  # forked by a fork server, which itself ends with us
+        parent = os.getppid()  # before letting go of the pipe that keeps it alive
         _leave_server_alive_pipe()
-        parent = os.getppid()
     die_with_parent(parent)
+    stacks_on_sigusr1()  # a fork server's child has not inherited it
     # A forked worker inherits the parent's Python handlers (stop_on_signals):
     # the parent stops its workers itself, so Ctrl-C (sent to the whole process
     # group) is ignored here and SIGTERM/SIGHUP end the worker plainly.
@@ -156,6 +158,17 @@ def _leave_server_alive_pipe() -> None:
         with contextlib.suppress(OSError):
             os.close(fd)
         server._forkserver_alive_fd = None
+
+
+def stacks_on_sigusr1() -> None:
+    """``kill -USR1 <pid>`` prints every thread's stack on stderr and goes on: what a
+    process that seems stuck (a kiosk after days, a render that does not stop) is
+    doing. Without it SIGUSR1 would end the process."""
+    import faulthandler
+
+    if hasattr(faulthandler, "register") and hasattr(signal, "SIGUSR1"):
+        with contextlib.suppress(ValueError, OSError, RuntimeError):
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
 def pool_initializer(
@@ -193,6 +206,11 @@ def worker_context(preload: Sequence[str] = ()) -> Any:
     process, started once, that has imported the modules *preload* names and forks
     each worker from that quiet state. Its pool's initializer is
     ``pool_initializer(..., server=True)``.
+
+    The server starts once per process and its children do not share the caller's
+    later state: environment changes, monkeypatches and module state set after it
+    started do not reach them, and a preload module that fails to import is
+    skipped silently (the worker imports it when a task needs it).
     """
     import multiprocessing
 
@@ -217,7 +235,7 @@ def close_pool(pool: Any, *, grace: float = CLOSE_GRACE, cancel: bool = True) ->
     is told to stop, queued work is cancelled (unless *cancel* is False), the work
     already running gets *grace* seconds to finish, and a process still alive then
     is killed. A thread cannot be killed: a thread pool's stuck thread is left
-    behind (they are daemons of this process).
+    running (and Python joins it at exit), only waited for here until the grace ends.
 
     Returns
     -------
@@ -233,10 +251,13 @@ def close_pool(pool: Any, *, grace: float = CLOSE_GRACE, cancel: bool = True) ->
     """
     from multiprocessing.connection import wait
 
-    procs = list((getattr(pool, "_processes", None) or {}).values())
+    table = getattr(pool, "_processes", None) or {}  # shutdown() drops the pool's reference
+    procs = list(table.values())
     threads = list(getattr(pool, "_threads", ()) or ())
     manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=cancel)
+    with contextlib.suppress(RuntimeError):  # a worker started meanwhile (another thread)
+        procs += [p for p in list(table.values()) if p not in procs]
     end = time.monotonic() + grace
     # a worker's sentinel is ready once it has ended; the pool's own thread reaps
     # it (joining here too would race that thread's waitpid)

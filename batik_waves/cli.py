@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 
 from . import __version__
-from ._procs import stop_on_signals
+from ._procs import stacks_on_sigusr1, stop_on_signals
 from .errors import BatikWavesError
 
 __all__ = ["main"]
@@ -507,16 +507,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _stacks_on_sigusr1() -> None:
-    """``kill -USR1 <pid>`` prints every thread's stack on stderr and goes on: what a
-    run that seems stuck (a kiosk after days, a render that does not stop) is doing."""
-    import faulthandler
-
-    if hasattr(faulthandler, "register") and hasattr(signal, "SIGUSR1"):
-        with contextlib.suppress(ValueError, OSError, RuntimeError):
-            faulthandler.register(signal.SIGUSR1, all_threads=True)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status.
 
@@ -526,7 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     if argv is None:  # a process of its own (not a caller's main(argv))
-        _stacks_on_sigusr1()
+        stacks_on_sigusr1()
     warnings.showwarning = _show_warning
     _quiet_mne()
     try:

@@ -30,22 +30,37 @@ def _pool(n=1):
 
 def _alive(pid: int) -> bool:
     try:
-        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        with open(f"/proc/{pid}/stat") as fh:
+            state = fh.read().rsplit(")", 1)[1].split()[0]
     except OSError:
         return False
     return state != "Z"
 
 
+def _running(fut, timeout=30.0):
+    """Wait until *fut* has left the pool's queue for a worker (or fail)."""
+    end = time.monotonic() + timeout
+    while not fut.running():
+        assert time.monotonic() < end, "the task never started"
+        time.sleep(0.01)
+
+
+def _gone(pid, timeout=10.0) -> bool:
+    end = time.monotonic() + timeout
+    while _alive(pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    return not _alive(pid)
+
+
 def test_a_stuck_worker_is_killed_after_the_grace():
     pool = _pool()
     pid = pool.submit(_pid, 0).result(timeout=60)
-    pool.submit(_stuck, 0)
-    time.sleep(0.2)  # it is running now
+    _running(pool.submit(_stuck, 0))
     t0 = time.monotonic()
     killed = close_pool(pool, grace=1.0)
     took = time.monotonic() - t0
     assert killed == [pid]
-    assert not _alive(pid)
+    assert _gone(pid)
     assert took < 10, f"close_pool took {took:.1f} s with a 1 s grace"
 
 
@@ -55,7 +70,7 @@ def test_idle_workers_leave_and_nothing_is_killed():
     t0 = time.monotonic()
     assert close_pool(pool, grace=30.0) == []
     assert time.monotonic() - t0 < 10
-    assert not any(_alive(p) for p in pids)
+    assert all(_gone(p) for p in pids)
 
 
 def test_queued_work_is_cancelled_running_work_finishes():
@@ -63,9 +78,29 @@ def test_queued_work_is_cancelled_running_work_finishes():
     pool.submit(_pid, 0).result(timeout=60)
     first = pool.submit(time.sleep, 0.5)
     queued = [pool.submit(time.sleep, 0.3) for _ in range(6)]
-    time.sleep(0.1)
+    _running(first)
     assert close_pool(pool, grace=10.0) == []
     assert first.done() and first.exception() is None
     # up to two calls may already wait in the pool's call queue (they count as running)
     assert sum(f.cancelled() for f in queued) >= len(queued) - 2
     assert queued[-1].cancelled()
+
+
+def test_a_fork_server_worker_prints_its_stacks_on_sigusr1_and_goes_on():
+    import signal
+
+    from batik_waves._procs import worker_context
+
+    initializer, initargs = pool_initializer(server=True)
+    pool = cf.ProcessPoolExecutor(
+        max_workers=1, mp_context=worker_context(), initializer=initializer, initargs=initargs
+    )
+    try:
+        pid = pool.submit(_pid, 0).result(timeout=60)
+        assert pid != os.getpid() and os.getppid() != pid
+        os.kill(pid, signal.SIGUSR1)  # without the handler, the default ends the worker
+        time.sleep(0.5)
+        assert _alive(pid)
+        assert pool.submit(_pid, 1).result(timeout=30) == pid
+    finally:
+        close_pool(pool)

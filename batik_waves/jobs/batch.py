@@ -52,7 +52,7 @@ from typing import Any
 from .. import __version__
 from .._check import check_choice, check_number
 from .._io import json_ready, sha256, write_text
-from .._procs import Interrupted, close_pool, die_with_parent, pool_initializer
+from .._procs import CLOSE_GRACE, Interrupted, close_pool, die_with_parent, pool_initializer
 from ..eeg.formats import find_recordings, format_of, is_recording, recording_stem
 from ..errors import BatikWavesError, ParameterError, RecordingError, RenderError
 from ._common import Progress, no_progress
@@ -615,6 +615,12 @@ def _local_pool(n: int) -> cf.ProcessPoolExecutor:
     )
 
 
+#: Seconds a batch's workers get to unwind after a stop (Ctrl-C, SIGTERM) before they
+#: are killed: a worker in a long C call (cairo, a shapely union, ffmpeg's end) only
+#: sees its SIGTERM when the call returns, and then removes its temporary files.
+STOP_GRACE = 60.0
+
+
 def _stop_workers(pool: cf.Executor) -> None:
     """SIGTERM to a process pool's workers: each unwinds its render and ends."""
     for proc in list((getattr(pool, "_processes", None) or {}).values()):
@@ -682,6 +688,7 @@ def _run_pool(
     """
     pending = deque(specs)
     running: dict[cf.Future, RecordingSpec] = {}
+    stopping = False
     try:
         while pending or running:
             broken = False
@@ -709,17 +716,20 @@ def _run_pool(
                         suspects.append(spec)
                 running.clear()
                 if own:
-                    pool.shutdown(wait=True)
+                    close_pool(pool)
                 for spec in suspects:
                     yield _run_alone(spec)
                 pool, own = _local_pool(n), True
     except BaseException:
+        stopping = True
         if own:
             _stop_workers(pool)
         raise
     finally:
         if own:
-            close_pool(pool)  # a stuck worker is killed, not waited for
+            # a stuck worker is killed, not waited for; stopped mid-render, each
+            # worker gets a minute to unwind and remove its temporary files
+            close_pool(pool, grace=STOP_GRACE if stopping else CLOSE_GRACE)
 
 
 def _dask_reason(err: BaseException) -> str:

@@ -244,7 +244,7 @@ def create_app(
         # a second press, another tab) waits for the one being saved and gets its links
         key = getattr(snap, "visitor", None)
         task = pending.get(key) if key is not None else None
-        if task is None:
+        if task is None or task.done():
             with lock:
                 if saving["n"] >= MAX_SAVING:
                     return JSONResponse(
@@ -252,9 +252,11 @@ def create_app(
                     )
                 saving["n"] += 1
             task = asyncio.ensure_future(save(snap))
+            # its error is read even when every request waiting for it went away
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
             if key is not None:
                 pending[key] = task
-                task.add_done_callback(lambda t: pending.pop(key, None))
+                task.add_done_callback(lambda t: pending.get(key) is t and pending.pop(key))
         # shielded: a client that goes away does not cancel the visitor's batik
         entry = await asyncio.shield(task)
         path = f"/take-home/{entry.token}"

@@ -517,11 +517,14 @@ class Session:
             self._src = None
 
     def _shutdown_pools(self) -> None:
-        for pool in (self._pool, self._side):
+        # bounded: a stuck worker is killed, never waited for (a kiosk stops to
+        # restart, and must); a take-home being drawn (4-12 s on a loaded machine)
+        # gets time to finish so that the visitor's batik is kept
+        for pool, grace in ((self._pool, 5.0), (self._side, 20.0)):
             if pool is not None:
-                # bounded: a stuck worker is killed, never waited for (a kiosk stops
-                # to restart, and must)
-                close_pool(pool, grace=5.0)
+                killed = close_pool(pool, grace=grace)
+                if killed:
+                    self.errors.append(f"stop: killed stuck worker(s) {killed}")
         self._pool = self._side = None
         with self._lock:
             self._pending = None
