@@ -226,7 +226,9 @@ def worker_context(preload: Sequence[str] = ()) -> Any:
 CLOSE_GRACE = 10.0
 
 
-def close_pool(pool: Any, *, grace: float = CLOSE_GRACE, cancel: bool = True) -> list[int]:
+def close_pool(
+    pool: Any, *, grace: float = CLOSE_GRACE, cancel: bool = True, terminate: bool = False
+) -> list[int]:
     """Shut *pool* (a ``concurrent.futures`` executor) down in at most about *grace* s.
 
     ``shutdown(wait=True)`` waits for every worker for ever, so one worker stuck
@@ -234,8 +236,10 @@ def close_pool(pool: Any, *, grace: float = CLOSE_GRACE, cancel: bool = True) ->
     whoever stops the pool: a kiosk's restart, a render's last line. Here the pool
     is told to stop, queued work is cancelled (unless *cancel* is False), the work
     already running gets *grace* seconds to finish, and a process still alive then
-    is killed. A thread cannot be killed: a thread pool's stuck thread is left
-    running (and Python joins it at exit), only waited for here until the grace ends.
+    is killed. With *terminate*, every worker is sent SIGTERM first (a stop: work
+    that turns SIGTERM into an unwinding cleans up within the grace). A thread
+    cannot be killed: a thread pool's stuck thread is left running (and Python
+    joins it at exit), only waited for here until the grace ends.
 
     Returns
     -------
@@ -253,6 +257,10 @@ def close_pool(pool: Any, *, grace: float = CLOSE_GRACE, cancel: bool = True) ->
 
     table = getattr(pool, "_processes", None) or {}  # shutdown() drops the pool's reference
     procs = list(table.values())
+    if terminate:
+        for proc in procs:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                proc.terminate()
     threads = list(getattr(pool, "_threads", ()) or ())
     manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=cancel)

@@ -24,6 +24,7 @@ __all__ = [
     "check_outputs",
     "default_sigint",
     "dense_scene",
+    "free_port",
     "load_png",
     "mean_abs_diff",
     "mosaic",
@@ -383,3 +384,12 @@ def default_sigint() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def free_port(kind: int | None = None) -> int:
+    """A loopback port free at this moment (TCP, or *kind*: ``socket.SOCK_DGRAM``)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, kind or socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -52,7 +52,7 @@ from typing import Any
 from .. import __version__
 from .._check import check_choice, check_number
 from .._io import json_ready, sha256, write_text
-from .._procs import CLOSE_GRACE, Interrupted, close_pool, die_with_parent, pool_initializer
+from .._procs import Interrupted, close_pool, die_with_parent, pool_initializer
 from ..eeg.formats import find_recordings, format_of, is_recording, recording_stem
 from ..errors import BatikWavesError, ParameterError, RecordingError, RenderError
 from ._common import Progress, no_progress
@@ -621,13 +621,6 @@ def _local_pool(n: int) -> cf.ProcessPoolExecutor:
 STOP_GRACE = 60.0
 
 
-def _stop_workers(pool: cf.Executor) -> None:
-    """SIGTERM to a process pool's workers: each unwinds its render and ends."""
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            proc.terminate()
-
-
 def _alone_main(spec: RecordingSpec, conn) -> None:
     conn.send(run_one(spec))
     conn.close()
@@ -688,7 +681,6 @@ def _run_pool(
     """
     pending = deque(specs)
     running: dict[cf.Future, RecordingSpec] = {}
-    stopping = False
     try:
         while pending or running:
             broken = False
@@ -721,15 +713,11 @@ def _run_pool(
                     yield _run_alone(spec)
                 pool, own = _local_pool(n), True
     except BaseException:
-        stopping = True
-        if own:
-            _stop_workers(pool)
+        if own:  # stopped mid-render: each worker unwinds and removes its temporary files
+            close_pool(pool, grace=STOP_GRACE, terminate=True)
         raise
-    finally:
-        if own:
-            # a stuck worker is killed, not waited for; stopped mid-render, each
-            # worker gets a minute to unwind and remove its temporary files
-            close_pool(pool, grace=STOP_GRACE if stopping else CLOSE_GRACE)
+    if own:
+        close_pool(pool)  # a stuck worker is killed, not waited for
 
 
 def _dask_reason(err: BaseException) -> str:

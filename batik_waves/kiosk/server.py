@@ -163,8 +163,8 @@ def create_app(
     page = assets["index.html"].replace(b"{{version}}", session.version.encode())
     started = clock()
     clients = {"n": 0}
-    saving = {"n": 0}
-    pending: dict[Any, asyncio.Future] = {}  # visitor -> the take-home being saved
+    # visitor -> the take-home being saved (on the event loop only; at most MAX_SAVING)
+    saving: dict[int, asyncio.Task] = {}
     lock = threading.Lock()
 
     def respond(body: bytes, media: str, status: int = 200, **headers: str) -> Response:
@@ -217,14 +217,16 @@ def create_app(
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
     async def save(snap):
-        try:
-            # drawn in the session's take-home process (never behind keyframes, not this
-            # process's GIL), kept by a thread
-            files = await asyncio.wrap_future(session.draw(render_take_home, snap))
-            return await asyncio.to_thread(store.add, files)
-        finally:
-            with lock:
-                saving["n"] -= 1
+        # drawn in the session's take-home process (never behind keyframes, not this
+        # process's GIL), kept by a thread
+        files = await asyncio.wrap_future(session.draw(render_take_home, snap))
+        return await asyncio.to_thread(store.add, files)
+
+    def saved(task: asyncio.Task, visitor: int) -> None:
+        if saving.get(visitor) is task:
+            del saving[visitor]
+        if not task.cancelled():
+            task.exception()  # read, even when every request waiting for it went away
 
     async def take_home(request):
         if store is None:
@@ -242,21 +244,14 @@ def create_app(
             return JSONResponse({"error": "nobody is wearing the headset yet"}, 409)
         # one take-home per visitor at a time: a retry (the page gives up after 30 s,
         # a second press, another tab) waits for the one being saved and gets its links
-        key = getattr(snap, "visitor", None)
-        task = pending.get(key) if key is not None else None
+        task = saving.get(snap.visitor)
         if task is None or task.done():
-            with lock:
-                if saving["n"] >= MAX_SAVING:
-                    return JSONResponse(
-                        {"error": "another take-home is being saved"}, 503, {"Retry-After": "2"}
-                    )
-                saving["n"] += 1
-            task = asyncio.ensure_future(save(snap))
-            # its error is read even when every request waiting for it went away
-            task.add_done_callback(lambda t: t.cancelled() or t.exception())
-            if key is not None:
-                pending[key] = task
-                task.add_done_callback(lambda t: pending.get(key) is t and pending.pop(key))
+            if sum(not t.done() for t in saving.values()) >= MAX_SAVING:
+                return JSONResponse(
+                    {"error": "another take-home is being saved"}, 503, {"Retry-After": "2"}
+                )
+            task = saving[snap.visitor] = asyncio.ensure_future(save(snap))
+            task.add_done_callback(lambda t, v=snap.visitor: saved(t, v))
         # shielded: a client that goes away does not cancel the visitor's batik
         entry = await asyncio.shield(task)
         path = f"/take-home/{entry.token}"

@@ -792,7 +792,8 @@ def _build_proto(pr: ParangParams) -> _Proto:
     inner = inner.intersection(blade.buffer(-0.1 * pr.taper * pr.thickness))
     inner = _polys(shapely.simplify(inner, 0.001))
 
-    # ground cell: the band between this blade and the next one along it
+    # this blade and two neighbours each way: what the ground cell (fillers) and the
+    # ornaments' room are cut from
     near = shapely.union_all(
         [shapely.affinity.translate(blade, k * q, 0) for k in (-2, -1, 0, 1, 2)]
     )
@@ -801,16 +802,17 @@ def _build_proto(pr: ParangParams) -> _Proto:
     # ornaments set in the ground cell, where it is roomiest
     ornament: BaseGeometry = MultiPolygon()
     ornament_dots: BaseGeometry = MultiPolygon()
-    inset = pr.garis / 2 + 0.03  # ornaments stay clear of the garis miring
-    room_box = box(0.0, -half_band + inset, q, half_band - inset)
-    space = MultiPolygon()
-    if pr.blade != "s" and pr.ornament != "none":
-        space = _polys(room_box.difference(near.buffer(0.06 * pr.thickness)))
+
+    def room() -> BaseGeometry:  # the ground cell clear of the blades and the garis miring
+        inset = pr.garis / 2 + 0.03
+        room_box = box(0.0, -half_band + inset, q, half_band - inset)
+        return _polys(room_box.difference(near.buffer(0.06 * pr.thickness)))
+
     if pr.blade == "s" and pr.ornament != "none":
         ornament, ornament_dots = _blade_ornament(pr, line, half, blade)
         if not inner.is_empty:
             inner = _polys(inner.difference(ornament.buffer(0.02)))
-    elif pr.ornament != "none" and not space.is_empty:
+    elif pr.ornament != "none" and not (space := room()).is_empty:
         biggest = max(space.geoms, key=lambda g: g.area)
         centre = polylabel(biggest, tolerance=0.002)
         room = biggest.exterior.distance(centre)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from utils import default_sigint
+from utils import default_sigint, free_port
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="needs Linux /proc to follow descendants"
@@ -175,6 +175,13 @@ def _run_and_signal(args, *, sig: int, moment: str, delay: float, out: Path, kin
     return proc.returncode, log.read_text("utf-8", "replace"), seen, sent
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:  # gone meanwhile (a short-lived helper)
+        return ""
+
+
 def _survivors(seen: set[tuple[int, int]]) -> list[str]:
     deadline = time.monotonic() + GONE_WITHIN
     while True:
@@ -184,10 +191,7 @@ def _survivors(seen: set[tuple[int, int]]) -> list[str]:
         time.sleep(0.05)
     out = []
     for pid, _ in left:
-        try:
-            out.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:80])
-        except OSError:
-            out.append(str(pid))
+        out.append(_cmdline(pid)[:80] or str(pid))
         os.kill(pid, signal.SIGKILL)  # do not leave them to the next test
     return out
 
@@ -273,21 +277,6 @@ def test_killed_run_leaves_nothing_behind(tmp_path, recording, command, kind, si
         assert not out.exists(), f"{where}: a partial video under its final name"
 
 
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:  # gone meanwhile (a short-lived helper)
-        return ""
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serving(port: int) -> bool:
     """Whether the kiosk on *port* has drawn its first keyframes."""
     import urllib.request
@@ -306,7 +295,7 @@ def test_killed_kiosk_leaves_nothing_behind(tmp_path, sig):
     # whose closing ends the server; held, server and workers outlived the kiosk)
     pytest.importorskip("starlette", reason="the kiosk extra is not installed")
     pytest.importorskip("mne_lsl", reason="the live extra is not installed")
-    port = _free_port()
+    port = free_port()
     store = tmp_path / "store"
     log = tmp_path / "stderr.txt"
     with open(log, "wb") as err_file:

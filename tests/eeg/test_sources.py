@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import pythonosc  # noqa: F401  (the [live] extra, which make test installs)
 from thinkgear_fake import FakeThinkGear
+from utils import free_port
 
 from batik_waves.cli import main
 from batik_waves.eeg.sources import Chunk, Watchdog, clock, open_source, parse_spec
@@ -44,12 +45,6 @@ def _check_streamed(chunks: list[Chunk], rate: float, seconds: float) -> None:
     spread = data.std(axis=1)
     assert np.all((spread > 1e-7) & (spread < 5e-3)), spread  # volts, not µV or counts
     assert times[-1] == pytest.approx(clock(), abs=1.0)  # on the monotonic clock
-
-
-def _free_port(kind=socket.SOCK_DGRAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _rss_mb() -> float:
@@ -102,7 +97,7 @@ def test_neurosky_streams_ten_seconds_and_reports_contact():
 def test_osc_streams_ten_seconds_and_reports_horseshoe():
     from pythonosc.osc_message_builder import OscMessageBuilder
 
-    port = _free_port()
+    port = free_port(socket.SOCK_DGRAM)
     stop = threading.Event()
 
     def message(address, values):
@@ -262,7 +257,7 @@ def test_lsl_recovers_from_player_restarts_twenty_times():
 
 
 def test_watchdog_never_spins_on_a_dead_source():
-    port = _free_port(socket.SOCK_STREAM)  # nobody listens there
+    port = free_port()  # nobody listens there
     with FakeThinkGear(port) as fake:
         src = Watchdog(
             NeuroSkySource("127.0.0.1", port, timeout=0.2), limit=0.2, backoff=0.1, max_backoff=0.4
@@ -325,7 +320,7 @@ def test_osc_port_in_use():
 
 
 def test_neurosky_without_connector():
-    port = _free_port(socket.SOCK_STREAM)
+    port = free_port()
     with pytest.raises(SourceError, match="is the ThinkGear Connector running"):
         open_source(f"neurosky:127.0.0.1:{port}")
 
@@ -359,4 +354,4 @@ def test_missing_extra_says_how_to_install(monkeypatch):
 
     monkeypatch.setattr(importlib, "import_module", lambda n: no_osc(n))
     with pytest.raises(SourceError, match=r"pip install 'batik-waves\[live\]'"):
-        open_source(f"osc:{_free_port()}", host="127.0.0.1")
+        open_source(f"osc:{free_port(socket.SOCK_DGRAM)}", host="127.0.0.1")

@@ -206,83 +206,81 @@ class _SlowTakeHomes(Session):
         return fut
 
 
-def test_take_homes_being_drawn_are_bounded(tmp_path):
+@pytest.fixture(name="slow")
+def slow_fixture(tmp_path):
+    """A kiosk whose take-homes wait for the test: (session, client, store folder).
+    Whatever is still held is let go at the end."""
+    from batik_waves.kiosk.store import FILES
+
+    session = _SlowTakeHomes()
+    store = TakeHomeStore(tmp_path / "store", max_visitors=5)
+    server = _serve(create_app(session, store=store))
+    yield session, Client(server.sock.getsockname()[1]), tmp_path / "store"
+    for fut in session.futures:
+        if not fut.done():
+            fut.set_result({name: b"x" for name in FILES})
+    server.stop()
+
+
+def _press(client, n: int, gap: float = 0.0):
+    """*n* take-home presses from threads, *gap* s apart: (threads, replies)."""
     import threading
+    import time
+
+    replies: list[Reply] = []
+    threads = [
+        threading.Thread(target=lambda: replies.append(client.post("/take-home"))) for _ in range(n)
+    ]
+    for t in threads:
+        t.start()
+        time.sleep(gap)
+    return threads, replies
+
+
+def test_take_homes_being_drawn_are_bounded(slow):
     import time
 
     from batik_waves.kiosk.server import MAX_SAVING
     from batik_waves.kiosk.store import FILES
 
-    session = _SlowTakeHomes()
-    store = TakeHomeStore(tmp_path / "store", max_visitors=5)
-    server = _serve(create_app(session, store=store))
-    client = Client(server.sock.getsockname()[1])
-    try:
-        replies: list[Reply] = []
-        waiting = [
-            threading.Thread(target=lambda: replies.append(client.post("/take-home")))
-            for _ in range(MAX_SAVING)
-        ]
-        for t in waiting:
-            t.start()
-        end = time.monotonic() + 10
-        while len(session.futures) < MAX_SAVING and time.monotonic() < end:
-            time.sleep(0.01)
-        over = client.post("/take-home")  # one more while MAX_SAVING are being drawn
-        assert over.status_code == 503 and over.headers["retry-after"]
-        session.hold = False
-        for fut in session.futures:
-            fut.set_result({name: b"x" for name in FILES})
-        for t in waiting:
-            t.join(10)
-        assert [r.status_code for r in replies] == [200] * MAX_SAVING
-        assert client.post("/take-home").status_code == 200  # room again
-    finally:
-        for fut in session.futures:
-            if not fut.done():
-                fut.set_result({name: b"x" for name in FILES})
-        server.stop()
+    session, client, _ = slow
+    waiting, replies = _press(client, MAX_SAVING)
+    end = time.monotonic() + 10
+    while len(session.futures) < MAX_SAVING and time.monotonic() < end:
+        time.sleep(0.01)
+    over = client.post("/take-home")  # one more while MAX_SAVING are being drawn
+    assert over.status_code == 503 and over.headers["retry-after"]
+    session.hold = False
+    for fut in session.futures:
+        fut.set_result({name: b"x" for name in FILES})
+    for t in waiting:
+        t.join(10)
+    assert [r.status_code for r in replies] == [200] * MAX_SAVING
+    assert client.post("/take-home").status_code == 200  # room again
 
 
-def test_a_retry_while_saving_gets_the_same_take_home(tmp_path):
+def test_a_retry_while_saving_gets_the_same_take_home(slow):
     # the page gives up after 30 s and the visitor presses again: one batik, not two
-    import threading
     import time
 
     from batik_waves.kiosk.store import FILES
 
-    session = _SlowTakeHomes()
+    session, client, store = slow
     session.visitor = 7
-    store = TakeHomeStore(tmp_path / "store", max_visitors=5)
-    server = _serve(create_app(session, store=store))
-    client = Client(server.sock.getsockname()[1])
-    try:
-        replies: list[Reply] = []
-        presses = [
-            threading.Thread(target=lambda: replies.append(client.post("/take-home")))
-            for _ in range(3)
-        ]
-        for t in presses:
-            t.start()
-            time.sleep(0.2)
-        end = time.monotonic() + 10  # until all three presses have been answered for
-        while getattr(session, "n", 0) < 3 and time.monotonic() < end:
-            time.sleep(0.01)
-        time.sleep(0.1)
-        assert len(session.futures) == 1, "each press started a take-home of its own"
-        session.futures[0].set_result({name: b"x" for name in FILES})
-        for t in presses:
-            t.join(10)
-        assert [r.status_code for r in replies] == [200] * 3
-        tokens = {r.json()["token"] for r in replies}
-        assert len(tokens) == 1
-        assert len([p for p in (tmp_path / "store").iterdir() if p.is_dir()]) == 1
-        # once saved, a new press is a new take-home (the visitor wore it longer)
-        session.hold = False
-        again = client.post("/take-home")
-        assert again.status_code == 200 and again.json()["token"] not in tokens
-    finally:
-        for fut in session.futures:
-            if not fut.done():
-                fut.set_result({name: b"x" for name in FILES})
-        server.stop()
+    presses, replies = _press(client, 3, gap=0.2)
+    end = time.monotonic() + 10  # until all three presses have been answered for
+    while getattr(session, "n", 0) < 3 and time.monotonic() < end:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    assert len(session.futures) == 1, "each press started a take-home of its own"
+    session.futures[0].set_result({name: b"x" for name in FILES})
+    for t in presses:
+        t.join(10)
+    assert [r.status_code for r in replies] == [200] * 3
+    tokens = {r.json()["token"] for r in replies}
+    assert len(tokens) == 1
+    assert len([p for p in store.iterdir() if p.is_dir()]) == 1
+    # once saved, a new press is a new take-home (the visitor wore it longer)
+    session.hold = False
+    again = client.post("/take-home")
+    assert again.status_code == 200 and again.json()["token"] not in tokens
