@@ -744,7 +744,11 @@ class Encoder:
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if exc_type is None:
-                self.close()
+                try:
+                    self.close()
+                except BaseException:  # Ctrl-C while ffmpeg finishes: stop it too
+                    self.abort()
+                    raise
             else:
                 self.abort()
         finally:

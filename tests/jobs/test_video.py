@@ -438,6 +438,8 @@ def _interrupt_when(proc, ready, timeout=60.0):
         assert proc.poll() is None, "finished before it could be interrupted"
         assert time.monotonic() - t0 < timeout
         time.sleep(0.05)
+    # a run that ended meanwhile would take no Ctrl-C: say so, not "exit status 0"
+    assert proc.poll() is None, "ran to its end before the Ctrl-C (make the run longer)"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     return proc.returncode, err
@@ -447,8 +449,14 @@ def _interrupt_when(proc, ready, timeout=60.0):
 def test_ctrl_c_leaves_nothing_and_resume_completes_the_sequence(sample, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     folder = tmp_path / "seq"
+    # 60 s, 1440 frames: ffmpeg writes its 20th PNG when Python has sent about 40
+    # frames, and a 10 s run (240 frames) then ended 0.35 s later. A poller on a
+    # loaded machine woke after that, and its Ctrl-C met a finished run (exit 0, in
+    # CI). Now about 2.5 s of frames are left when it looks.
+    window = "20:80"
+    n = 60 * 24
     with subprocess.Popen(
-        _video_cmd(sample, folder, "--workers", "0"),
+        _video_cmd(sample, folder, "--workers", "0", window=window),
         stderr=subprocess.PIPE,
         text=True,
         env=env,
@@ -457,7 +465,7 @@ def test_ctrl_c_leaves_nothing_and_resume_completes_the_sequence(sample, tmp_pat
         rc, err = _interrupt_when(proc, lambda: len(list(folder.glob("seq_*.png"))) >= 20)
     assert rc == 130 and "interrupted" in err and "Traceback" not in err
     done = sorted(folder.glob("seq_*.png"))
-    assert 20 <= len(done) < 10 * 24
+    assert 20 <= len(done) < n
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
     assert not (folder / "seq.csv").exists()
     assert not json.loads((folder / "seq.json").read_text())["complete"]
@@ -466,23 +474,23 @@ def test_ctrl_c_leaves_nothing_and_resume_completes_the_sequence(sample, tmp_pat
             im.load()
     stamp = {p.name: p.stat().st_mtime_ns for p in done}
 
-    subprocess.run(_video_cmd(sample, folder, "--resume"), check=True, env=env)
+    subprocess.run(_video_cmd(sample, folder, "--resume", window=window), check=True, env=env)
     frames = sorted(folder.glob("seq_*.png"))
-    assert len(frames) == 10 * 24
+    assert len(frames) == n
     assert all(p.stat().st_mtime_ns == stamp[p.name] for p in done)  # kept, not redrawn
     assert json.loads((folder / "seq.json").read_text())["complete"]
 
     # the resumed sequence equals an uninterrupted one
     ref = tmp_path / "ref"
-    subprocess.run(_video_cmd(sample, ref), check=True, env=env)
-    for i in (0, len(done) - 1, len(done), len(done) + 1, 10 * 24 - 1):
+    subprocess.run(_video_cmd(sample, ref, window=window), check=True, env=env)
+    for i in (0, len(done) - 1, len(done), len(done) + 1, n - 1):
         a = np.asarray(Image.open(folder / f"seq_{i:06d}.png"))
         b = np.asarray(Image.open(ref / f"ref_{i:06d}.png"))
         assert np.array_equal(a, b), i
 
     # resuming with other settings is refused, naming what changed
     r = subprocess.run(
-        [*_video_cmd(sample, folder, "--resume"), "--seed", "3"],
+        [*_video_cmd(sample, folder, "--resume", window=window), "--seed", "3"],
         capture_output=True,
         text=True,
         env=env,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -397,6 +398,29 @@ def test_feeder_stops_the_encoder_when_the_composer_fails():
                 if i == 4:
                     raise KeyboardInterrupt
     assert enc.aborted and not feeder._thread.is_alive()
+
+
+def test_ctrl_c_while_ffmpeg_finishes_stops_ffmpeg(tmp_path):
+    # the last frames are sent and Python waits for ffmpeg to write them: a Ctrl-C
+    # there must stop ffmpeg too, not leave it writing frames after the clean-up
+    fmt = E.FORMATS["png"]
+    enc = E.Encoder(fmt, tmp_path / "f_%06d.png", width=64, height=32, fps=Fraction(30))
+    with pytest.raises(KeyboardInterrupt):
+        with enc:
+            enc.write(np.zeros((32, 64, 4), np.uint8))
+            proc = enc._proc
+            proc.send_signal(signal.SIGSTOP)  # ffmpeg still busy when the Ctrl-C comes
+            wait = proc.wait
+            calls = []
+
+            def interrupted_wait(timeout=None):
+                calls.append(timeout)
+                if len(calls) == 1:
+                    raise KeyboardInterrupt
+                return wait(timeout)
+
+            proc.wait = interrupted_wait
+    assert calls and proc.returncode == -signal.SIGKILL  # killed and reaped
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux pipes")
