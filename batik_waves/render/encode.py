@@ -789,6 +789,15 @@ class Feeder:
     #: Frames waiting for the writer by default.
     DEPTH = 2
 
+    #: Seconds the writer waits for a frame before it looks again. A Ctrl-C (or
+    #: SIGTERM's Interrupted) is raised in the composing thread wherever it is, and
+    #: CPython's ``Condition.notify`` is not safe against that: raised between
+    #: waking the writer and forgetting its waiter, it leaves that waiter behind, and
+    #: the next notify (the closing ``None``) wakes the stale waiter instead of the
+    #: writer. A wait without a timeout then lasted for ever: a Ctrl-C'd video hung in
+    #: ``join()`` with its writer in ``get()`` (seen in a test run, stacks by py-spy).
+    POLL_S = 0.1
+
     def __init__(self, enc: Encoder, depth: int | None = None) -> None:
         depth = self.DEPTH if depth is None else int(depth)
         if depth < 0:
@@ -797,14 +806,20 @@ class Feeder:
         self.buffers = depth + 2 if depth else 1
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
+        self._stopping = False  # the composer left by an exception: nothing more comes
         self._thread = (
             threading.Thread(target=self._run, name="batik-feeder", daemon=True) if depth else None
         )
 
     def _run(self) -> None:
         while True:
-            frame = self._queue.get()
-            if frame is None:
+            try:
+                frame = self._queue.get(timeout=self.POLL_S)
+            except queue.Empty:
+                if self._stopping:
+                    return
+                continue
+            if frame is None or self._stopping:
                 return
             if self._error is not None:
                 continue  # ffmpeg stopped: drain, so put() never blocks for ever
@@ -832,10 +847,15 @@ class Feeder:
         if self._thread is None:
             return
         if exc_type is not None:
-            self.enc.abort()  # the writer's write fails at once; nothing else to wait for
+            # the writer's write fails at once and it leaves at its next look, with
+            # no handing over (the queue's own state may be what the exception broke)
+            self._stopping = True
+            self.enc.abort()
+            self._thread.join()
+            return
         self._queue.put(None)  # the writer drains whatever waits, so this returns
         self._thread.join()
-        if exc_type is None and self._error is not None:
+        if self._error is not None:
             raise self._error
 
 

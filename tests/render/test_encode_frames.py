@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -398,6 +399,35 @@ def test_feeder_stops_the_encoder_when_the_composer_fails():
                 if i == 4:
                     raise KeyboardInterrupt
     assert enc.aborted and not feeder._thread.is_alive()
+
+
+@pytest.mark.parametrize("interrupted", [False, True], ids=["done", "ctrl-c"])
+def test_feeder_ends_although_a_ctrl_c_broke_the_queues_wake_up(interrupted):
+    # a Ctrl-C raised in Condition.notify between waking the writer and forgetting
+    # its waiter leaves that waiter first in line (CPython 3.11): the next notify
+    # wakes it, not the writer. Here that state is made by hand: a stale waiter, held
+    # as the woken writer holds its own. Without a timed wait the writer slept in
+    # get() for ever and __exit__ joined it for ever (a Ctrl-C'd video hung so).
+    enc = _SlowEncoder()
+    feeder = E.Feeder(enc)  # type: ignore[arg-type]
+    feeder.__enter__()
+    feeder.put(np.zeros(8, np.uint8))
+    deadline = time.monotonic() + 10
+    while feeder._queue.qsize() and time.monotonic() < deadline:
+        time.sleep(0.01)  # the writer took it and waits for the next
+    stale = threading.Lock()
+    stale.acquire()
+    feeder._queue.not_empty._waiters.appendleft(stale)
+    closing = threading.Thread(
+        target=feeder.__exit__,
+        args=(KeyboardInterrupt, KeyboardInterrupt(), None) if interrupted else (None,) * 3,
+        daemon=True,
+    )
+    closing.start()
+    closing.join(10)
+    assert not closing.is_alive(), "the feeder never ended"
+    assert not feeder._thread.is_alive()
+    assert enc.aborted == interrupted and len(enc.seen) == 1
 
 
 def test_ctrl_c_while_ffmpeg_finishes_stops_ffmpeg(tmp_path):
