@@ -76,7 +76,7 @@ def test_idle_workers_leave_and_nothing_is_killed():
 def test_queued_work_is_cancelled_running_work_finishes():
     pool = _pool()
     pool.submit(_pid, 0).result(timeout=60)
-    first = pool.submit(time.sleep, 0.5)
+    first = pool.submit(time.sleep, 2.0)  # still running when close_pool starts
     queued = [pool.submit(time.sleep, 0.3) for _ in range(6)]
     _running(first)
     assert close_pool(pool, grace=10.0) == []

@@ -18,13 +18,13 @@ from batik_waves.eeg.monitor import monitor, status_line
 
 
 def test_monitor_yields_status_once_a_second():
-    statuses = list(monitor("brainflow:synthetic", seconds=3.3))
+    statuses = list(monitor("brainflow:synthetic", seconds=3.5))
     assert len(statuses) == 3
     times = [s["time_s"] for s in statuses]
     # once a second (loose bounds: the machine may be busy; the pace is what matters)
     assert all(0.6 < b - a < 2.0 for a, b in itertools.pairwise(times))
     last = statuses[-1]
-    assert last["state"] == "streaming" and last["newest_age_s"] < 0.5
+    assert last["state"] == "streaming" and last["newest_age_s"] < 1.0
     assert last["rate_hz"] == 250.0 and 150 < last["samples"] < 400
     assert list(last["quality"]) == [
         "Fz",
@@ -51,7 +51,7 @@ def test_monitor_yields_status_once_a_second():
 
 
 def test_live_json_lines(capsys):
-    assert main(["live", "brainflow:synthetic", "--json", "--seconds", "2.2"]) == 0
+    assert main(["live", "brainflow:synthetic", "--json", "--seconds", "2.5"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2
     for line in lines:

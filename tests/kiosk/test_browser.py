@@ -108,10 +108,12 @@ def test_page_follows_the_source(kiosk, player, tmp_path):
         _shot(b, "take-home-saved", out)
         b.evaluate("document.getElementById('gift-close').click()")
 
-        # the headset goes quiet: attract within 3 s, the cloth keeps moving
+        # the headset goes quiet: attract (within 3 s as a rule: test_session's dropout
+        # test holds the median to it; here one slow moment of a loaded machine may
+        # not fail the suite, so 6 s), and the cloth keeps moving
         player.stop()
-        k.wait_state(("attract",), 3.0)
-        _wait(lambda: b.evaluate("document.body.className") == "attract", 3, "attract on the page")
+        k.wait_state(("attract",), 6.0)
+        _wait(lambda: b.evaluate("document.body.className") == "attract", 6, "attract on the page")
         time.sleep(2.5)  # the veil and the invitation fade in; the player stays away
         rest1 = _shot(b, "attract", out)
         time.sleep(1.0)
@@ -125,13 +127,13 @@ def test_page_follows_the_source(kiosk, player, tmp_path):
 
         # a new visitor (away longer than new_visitor): calibrating first, then live
         player.start()
-        k.wait_state(("calibrating",), 3.0)
-        _wait(lambda: b.evaluate("document.body.className") == "calibrating", 3, "calibrating")
+        k.wait_state(("calibrating",), 6.0)
+        _wait(lambda: b.evaluate("document.body.className") == "calibrating", 6, "calibrating")
         time.sleep(0.5)
         calib = _shot(b, "calibrating", out)
         assert _state_from_pixels(calib) == "calibrating"
         _fills_the_screen(calib)
         k.wait_state(("live",), 8.0)
-        _wait(lambda: b.evaluate("document.body.className") == "live", 3, "live again")
+        _wait(lambda: b.evaluate("document.body.className") == "live", 6, "live again")
         time.sleep(0.3)
         assert _state_from_pixels(_shot(b, "live-again", out)) == "live"
