@@ -302,9 +302,32 @@ def popen_kwargs() -> dict[str, Any]:
     return {"preexec_fn": functools.partial(_before_exec, os.getpid())}
 
 
+#: Seconds a run may take to clean up after it was asked to stop (Ctrl-C, SIGTERM,
+#: SIGHUP) before it ends anyway. The longest bounded wait of a stop is a batch's
+#: 60 s grace for its workers.
+STOP_WITHIN = 90.0
+
+
+def _force_exit(signum: int, within: float) -> None:
+    """The stop took longer than *within*: print every thread's stack, and end."""
+    import faulthandler
+
+    # os.write and faulthandler take no lock that a stuck main thread may hold
+    with contextlib.suppress(OSError, ValueError, RuntimeError):
+        os.write(
+            2,
+            f"batik-waves: error: stopping took over {within:g} s; ending now, every "
+            f"thread's stack follows\n".encode(),
+        )
+        faulthandler.dump_traceback(all_threads=True)
+    os._exit(128 + signum)  # the children die with us (popen_kwargs, pool_initializer)
+
+
 @contextlib.contextmanager
 def stop_on_signals(
     signals: Sequence[int] = (signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)),
+    *,
+    within: float | None = STOP_WITHIN,
 ) -> Iterator[None]:
     """Inside, SIGTERM and SIGHUP raise :class:`Interrupted`, once, in the main thread.
 
@@ -313,19 +336,46 @@ def stop_on_signals(
     is ``128 + signum``. A second signal while that cleanup runs is ignored (SIGKILL
     still works, and the children die with us). Outside the main thread this does
     nothing (Python delivers signals to the main thread only).
+
+    A stop always ends the process: from the first stop signal (or Ctrl-C, when
+    SIGINT is Python's own), a process still alive *within* seconds later prints
+    every thread's stack and exits with ``128 + signum``. The exception is raised
+    wherever the main thread is, and CPython's threading primitives are not safe
+    against that (see :class:`batik_waves.render.encode.Feeder`): a clean-up that
+    waits on one of them could otherwise wait for ever. None: no such bound.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     fired: list[int] = []
+    armed: list[threading.Timer] = []
+
+    def arm(signum: int) -> None:
+        if within is None or armed:
+            return
+        # not cancelled when the context ends: an exit that hangs (joining a thread
+        # at shutdown) is still a stop that did not end
+        timer = threading.Timer(within, _force_exit, args=(signum, within))
+        timer.daemon = True
+        timer.start()
+        armed.append(timer)
 
     def handler(signum, frame):
         if fired:
             return
         fired.append(signum)
+        arm(signum)
         raise Interrupted(signum)
 
+    def on_sigint(signum, frame):
+        arm(signum)
+        raise KeyboardInterrupt
+
     previous = {s: signal.signal(s, handler) for s in dict.fromkeys(signals)}
+    # Ctrl-C: Python's KeyboardInterrupt as before, now with the bound; a SIGINT
+    # that is ignored (a job started in the background) stays ignored
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, on_sigint)
     try:
         yield
     finally:

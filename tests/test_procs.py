@@ -7,6 +7,8 @@ import multiprocessing
 import os
 import time
 
+import pytest
+
 from batik_waves._procs import close_pool, pool_initializer
 
 
@@ -104,3 +106,48 @@ def test_a_fork_server_worker_prints_its_stacks_on_sigusr1_and_goes_on():
         assert pool.submit(_pid, 1).result(timeout=30) == pid
     finally:
         close_pool(pool)
+
+
+_STUCK_STOP = """
+import sys, threading, time
+from batik_waves._procs import stop_on_signals
+with stop_on_signals(within=1.0):
+    try:
+        print("ready", flush=True)
+        time.sleep(60)
+    except KeyboardInterrupt:
+        threading.Event().wait()  # a clean-up that waits for ever
+print("unreachable", flush=True)
+"""
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_stop_whose_clean_up_hangs_still_ends(sig):
+    import signal
+    import subprocess
+    import sys
+
+    from utils import default_sigint
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _STUCK_STOP],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_sigint,
+    )
+    try:
+        assert proc.stdout.readline() == "ready\n"
+        t0 = time.monotonic()
+        proc.send_signal(getattr(signal, sig))
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    took = time.monotonic() - t0
+    assert proc.returncode == 128 + getattr(signal, sig), err
+    assert 0.9 < took < 25, took  # after the 1 s bound, not before
+    assert "stopping took over 1 s" in err, err
+    assert 'File "<string>", line 9' in err, err  # the stack of the stuck clean-up
+    assert "unreachable" not in out
