@@ -329,7 +329,14 @@ def replicate(
     m = np.broadcast_to(np.asarray(matrices, dtype=float), (n, 2, 2))
     ring_geoms, ring_part = shapely.get_rings(parts, return_index=True)
     coords, ring_of = shapely.get_coordinates(ring_geoms, return_index=True)
-    moved = np.einsum("nij,kj->nki", m, coords) + t[:, None, :]  # (n, c, 2)
+    # x' = M @ x + t for every copy, as two multiply-adds per axis: the numbers of
+    # np.einsum("nij,kj->nki") bit for bit, several times faster (einsum's generic
+    # loop was a sixth of a ceplok keyframe)
+    x, y = coords[:, 0], coords[:, 1]
+    moved = np.empty((n, len(coords), 2))  # (n, c, 2)
+    moved[..., 0] = m[:, 0, 0, None] * x + m[:, 0, 1, None] * y
+    moved[..., 1] = m[:, 1, 0, None] * x + m[:, 1, 1, None] * y
+    moved += t[:, None, :]
     if displace is not None:
         moved = moved + displace(moved.reshape(-1, 2)).reshape(moved.shape)
     if shift is not None:
