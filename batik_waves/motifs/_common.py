@@ -205,8 +205,11 @@ def clip_to_box(polys: np.ndarray, box: Box) -> BaseGeometry:
     inside = (b[:, 0] >= x0) & (b[:, 1] >= y0) & (b[:, 2] <= x1) & (b[:, 3] <= y1)
     outside = (b[:, 2] <= x0) | (b[:, 0] >= x1) | (b[:, 3] <= y0) | (b[:, 1] >= y1)
     cross = ~inside & ~outside
-    cut = _valid_cut(shapely.clip_by_rect(polys[cross], x0, y0, x1, y1))
-    parts = shapely.get_parts(np.concatenate([polys[inside], cut]))
+    cut = shapely.get_parts(_valid_cut(shapely.clip_by_rect(polys[cross], x0, y0, x1, y1)))
+    whole = polys[inside]
+    if not (shapely.get_type_id(whole) == 3).all():  # mostly polygons already: no copies
+        whole = shapely.get_parts(whole)
+    parts = np.concatenate([whole, cut])
     parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 1e-9)]
     if len(parts) == 0:
         return MultiPolygon()
