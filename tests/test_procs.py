@@ -5,11 +5,15 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
+from utils import default_sigint, proc_stat
 
-from batik_waves._procs import close_pool, pool_initializer
+from batik_waves._procs import close_pool, pool_initializer, worker_context
 
 
 def _stuck(_):
@@ -31,12 +35,8 @@ def _pool(n=1):
 
 
 def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            state = fh.read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    st = proc_stat(pid)
+    return st is not None and st[1] not in ("Z", "X")
 
 
 def _running(fut, timeout=30.0):
@@ -89,10 +89,6 @@ def test_queued_work_is_cancelled_running_work_finishes():
 
 
 def test_a_fork_server_worker_prints_its_stacks_on_sigusr1_and_goes_on():
-    import signal
-
-    from batik_waves._procs import worker_context
-
     initializer, initargs = pool_initializer(server=True)
     pool = cf.ProcessPoolExecutor(
         max_workers=1, mp_context=worker_context(), initializer=initializer, initargs=initargs
@@ -123,12 +119,6 @@ print("unreachable", flush=True)
 
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
 def test_a_stop_whose_clean_up_hangs_still_ends(sig):
-    import signal
-    import subprocess
-    import sys
-
-    from utils import default_sigint
-
     proc = subprocess.Popen(
         [sys.executable, "-c", _STUCK_STOP],
         stdout=subprocess.PIPE,

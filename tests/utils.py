@@ -29,6 +29,7 @@ __all__ = [
     "mean_abs_diff",
     "mosaic",
     "motif_pattern",
+    "proc_stat",
     "seam_excess",
     "seam_ratios",
     "shifted",
@@ -393,3 +394,15 @@ def free_port(kind: int | None = None) -> int:
     with socket.socket(socket.AF_INET, kind or socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def proc_stat(pid: int) -> tuple[int, str, int] | None:
+    """(parent pid, state, start time) of *pid* from Linux ``/proc``, or None when it
+    is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    rest = text[text.rfind(")") + 2 :].split()  # the name may hold spaces
+    return int(rest[1]), rest[0], int(rest[19])

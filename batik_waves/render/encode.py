@@ -722,11 +722,18 @@ class Encoder:
         return " | ".join(text[-3:]) or f"exit status {self._proc and self._proc.returncode}"
 
     def close(self) -> None:
-        """Finish the stream and wait for ffmpeg; raise RenderError if it failed."""
+        """Finish the stream and wait for ffmpeg; raise RenderError if it failed.
+
+        Interrupted while it waits (Ctrl-C as ffmpeg writes the last frames), it
+        stops ffmpeg too, rather than leave it writing after the clean-up."""
         assert self._proc is not None
         with contextlib.suppress(BrokenPipeError, OSError):
             self._proc.stdin.close()
-        rc = self._proc.wait()
+        try:
+            rc = self._proc.wait()
+        except BaseException:
+            self.abort()
+            raise
         if rc != 0:
             raise RenderError(f"{self.target}: ffmpeg failed: {self._tail()}")
 
@@ -744,11 +751,7 @@ class Encoder:
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if exc_type is None:
-                try:
-                    self.close()
-                except BaseException:  # Ctrl-C while ffmpeg finishes: stop it too
-                    self.abort()
-                    raise
+                self.close()
             else:
                 self.abort()
         finally:

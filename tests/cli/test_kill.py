@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from utils import default_sigint, free_port
+from utils import default_sigint, free_port, proc_stat
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="needs Linux /proc to follow descendants"
@@ -44,23 +44,13 @@ GONE_WITHIN = 5.0  # seconds for every descendant to end after the signal
 RUN_LIMIT = 60.0  # seconds any one command may take
 
 
-def _stat(pid: int) -> tuple[int, str, int] | None:
-    """(ppid, state, start time) of *pid*, or None when it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    rest = text[text.rfind(")") + 2 :].split()  # the name may hold spaces
-    return int(rest[1]), rest[0], int(rest[19])
-
-
 def _descendants(root: int) -> set[tuple[int, int]]:
     """(pid, start time) of every live descendant of *root* now."""
     children: dict[int, list[tuple[int, int]]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        st = _stat(int(entry))
+        st = proc_stat(int(entry))
         if st is not None:
             children.setdefault(st[0], []).append((int(entry), st[2]))
     out: set[tuple[int, int]] = set()
@@ -74,7 +64,7 @@ def _descendants(root: int) -> set[tuple[int, int]]:
 
 
 def _alive(pid: int, start: int) -> bool:
-    st = _stat(pid)
+    st = proc_stat(pid)
     return st is not None and st[2] == start and st[1] not in ("Z", "X")
 
 

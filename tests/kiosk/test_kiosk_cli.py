@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+from utils import free_port
 
 from batik_waves.cli import main
 
@@ -66,9 +67,7 @@ def test_bad_input(capsys, monkeypatch, tmp_path, argv, words):
 
 
 def test_missing_lsl_stream_fails_before_serving(capsys, monkeypatch, tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     store = tmp_path / "store"
     argv = ["--source", "lsl:no-such-stream-here", "--port", str(port), "--store", str(store)]
     status, out, err, opened = _run(capsys, monkeypatch, *argv)
